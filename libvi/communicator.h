@@ -1,0 +1,65 @@
+// The collective-communication interface. libvi and the stages call only
+// this; the MPI implementation lives in pipeline/mpi_communicator.cc, the only
+// file that includes <mpi.h>. With one process every collective is a no-op.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ntm {
+
+// Collective operations over the ranks of one job.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  // This process's rank in [0, size).
+  virtual int rank() const = 0;
+  // Number of ranks in the job.
+  virtual int size() const = 0;
+
+  // In-place element-wise sum over all ranks.
+  virtual void AllReduceSum(std::span<float> values) = 0;
+  virtual void AllReduceSum(std::span<double> values) = 0;
+  virtual void AllReduceSum(std::span<int64_t> values) = 0;
+  // In-place element-wise maximum over all ranks.
+  virtual void AllReduceMax(std::span<float> values) = 0;
+  virtual void AllReduceMax(std::span<double> values) = 0;
+  virtual void AllReduceMax(std::span<int64_t> values) = 0;
+
+  // Replaces `bytes` on every rank with root's copy (sizes may differ).
+  virtual void Broadcast(std::vector<char>& bytes, int root) = 0;
+  // Returns every rank's `bytes`, indexed by rank (sizes may differ).
+  virtual std::vector<std::vector<char>> AllGather(std::span<const char> bytes) = 0;
+  // Blocks until every rank has arrived.
+  virtual void Barrier() = 0;
+  // Ends the whole job at once (used when one rank fails and others wait).
+  [[noreturn]] virtual void Abort(int exit_code) = 0;
+
+  // True on rank 0, which prints progress and writes shared files.
+  bool is_root() const { return rank() == 0; }
+};
+
+// One rank, no other process: every collective leaves its data unchanged.
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void AllReduceSum(std::span<float>) override {}
+  void AllReduceSum(std::span<double>) override {}
+  void AllReduceSum(std::span<int64_t>) override {}
+  void AllReduceMax(std::span<float>) override {}
+  void AllReduceMax(std::span<double>) override {}
+  void AllReduceMax(std::span<int64_t>) override {}
+  void Broadcast(std::vector<char>&, int) override {}
+  std::vector<std::vector<char>> AllGather(std::span<const char> bytes) override {
+    return {std::vector<char>(bytes.begin(), bytes.end())};
+  }
+  void Barrier() override {}
+  [[noreturn]] void Abort(int exit_code) override;
+};
+
+}  // namespace ntm
