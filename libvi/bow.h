@@ -45,8 +45,7 @@ class BowMatrix {
   explicit BowMatrix(int32_t vocab_size = 0) : vocab_size_(vocab_size) {}
 
   // Appends a document; `terms` must be ascending and distinct.
-  void AddDocument(std::span<const int32_t> terms, std::span<const uint32_t> counts,
-                   uint64_t key) {
+  void AddDocument(std::span<const int32_t> terms, std::span<const uint32_t> counts, uint64_t key) {
     terms_.insert(terms_.end(), terms.begin(), terms.end());
     counts_.insert(counts_.end(), counts.begin(), counts.end());
     offsets_.push_back(static_cast<int64_t>(terms_.size()));

@@ -1,0 +1,124 @@
+// Run configuration: one struct per stage, every default in one place (the
+// member initialisers below), loaded from YAML with strict validation.
+// The key table in config.cc holds each key's range and documentation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ntm {
+
+// How raw notes are read and turned into words (`ntm tokenize`, `ntm score --input`).
+struct TokenizeConfig {
+  std::string format = "auto";                // auto | jsonl | csv | txt
+  std::string id_field = "id";                // JSONL field or CSV column holding the document id
+  std::string text_field = "text";            // JSONL field or CSV column holding the note text
+  std::string on_error = "skip";              // skip | fail: a malformed record
+  std::string duplicate_ids = "first";        // first | fail | all: what a repeated id does
+  int64_t max_doc_bytes = 1 << 20;            // longer documents are truncated (and counted)
+  int64_t max_line_bytes = 64 << 20;          // longer JSONL lines / CSV records are malformed
+  bool normalize = true;                      // ICU NFKC normalisation
+  bool casefold = true;                       // case folding (with normalize)
+  bool abbreviations = true;                  // keep dotted abbreviations (b.i.d.) whole
+  bool hyphenated = true;                     // keep hyphenated terms (follow-up) whole
+  std::string numbers = "class";              // class | keep | drop
+  bool deid_placeholders = true;              // [**Name**], XXXX, dates -> one token
+  bool stop_words = true;                     // drop English and clinical stop words
+  std::vector<std::string> extra_stop_words;  // added to the built-in lists
+  int min_token_length = 2;                   // shorter words are dropped (class tokens exempt)
+  int64_t docs_per_shard = 100000;            // documents per shard-*.bow file
+};
+
+// How the vocabulary is built.
+struct VocabConfig {
+  std::string mode = "pieces";         // pieces (SentencePiece) | words
+  std::string model_type = "unigram";  // unigram | bpe
+  int piece_vocab_size = 8000;         // SentencePiece vocabulary size
+  int64_t sample_docs = 20000;         // documents sampled (over all ranks) to train pieces
+  double character_coverage = 0.9995;  // SentencePiece character coverage
+  int64_t min_df = 5;                  // drop terms in fewer documents
+  double max_df = 0.5;                 // drop terms in more than this share of documents
+  int64_t max_size = 20000;            // keep at most this many terms (highest df)
+  uint64_t seed = 1;                   // sample selection and SentencePiece seed
+};
+
+// The topic model.
+struct ModelConfig {
+  std::string decoder = "lda";  // lda | prodlda
+  int num_topics = 50;          // K
+  int hidden = 100;             // width of both encoder layers
+  double dropout = 0.2;         // encoder dropout during training
+  double alpha = 1.0;           // symmetric Dirichlet prior concentration
+};
+
+// Data-parallel training (`ntm train`).
+struct TrainConfig {
+  int epochs = 20;                        // passes over the training documents
+  int batch_size = 200;                   // global minibatch, split over ranks
+  double learning_rate = 0.002;           // Adam step size
+  double beta1 = 0.99;                    // Adam first-moment decay
+  double beta2 = 0.999;                   // Adam second-moment decay
+  double clip_norm = 0.0;                 // gradient-norm clip; 0 turns it off
+  double lr_decay = 0.5;                  // lr factor when validation stops improving
+  int lr_decay_patience = 0;              // epochs without improvement before decay; 0 off
+  int early_stopping_patience = 0;        // epochs without improvement before stop; 0 off
+  double validation_fraction = 0.05;      // share of documents held out (by id hash)
+  uint64_t seed = 1;                      // batches, initialisation, dropout, noise
+  int64_t checkpoint_every_steps = 1000;  // 0 off
+  double checkpoint_every_seconds = 600;  // 0 off
+  int64_t checksum_every_steps = 100;     // cross-rank parameter comparison; 0 off
+  int64_t log_every_steps = 50;           // train_log.jsonl cadence
+};
+
+// Scoring (`ntm score`).
+struct ScoreConfig {
+  std::vector<std::string> methods = {"amortized", "refined", "classical"};
+  int mc_samples = 20;            // Monte-Carlo draws per document (E[theta], ELBO)
+  int refine_steps = 20;          // semi-amortized gradient steps
+  double refine_lr = 1.0;         // SGD step size for refinement
+  double refine_momentum = 0.5;   // SGD momentum for refinement
+  double refine_clip = 5.0;       // gradient-norm clip for refinement
+  int lnvi_max_iter = 500;        // per-document optimisation limit for ln-vi
+  double lnvi_tol = 1e-6;         // relative ELBO change that stops ln-vi
+  double classical_tol = 1e-3;    // mean |change of gamma| that stops classical VI
+  int classical_max_iter = 200;   // iteration limit for classical VI
+  double heldout_fraction = 0.1;  // share of documents used for completion perplexity
+  uint64_t seed = 1;              // draws and completion splits (mixed with doc ids)
+};
+
+// Logging and progress.
+struct LogConfig {
+  std::string level = "info";    // debug | info | warn | error
+  double progress_seconds = 30;  // progress line cadence when output is not a terminal
+};
+
+// The whole configuration; each stage reads its sections.
+struct Config {
+  TokenizeConfig tokenize;
+  VocabConfig vocab;
+  ModelConfig model;
+  TrainConfig train;
+  ScoreConfig score;
+  LogConfig log;
+};
+
+// Loads `path` (empty: defaults only), then applies `overrides` ("section.key=value").
+// Throws ConfigError naming the file, line and key on any unknown key,
+// wrong type or out-of-range value.
+Config LoadConfig(const std::string& path, const std::vector<std::string>& overrides);
+
+// Parses YAML text (used by LoadConfig and tests); `origin` names it in errors.
+Config ParseConfig(const std::string& yaml_text, const std::string& origin,
+                   const std::vector<std::string>& overrides);
+
+// The effective configuration as YAML, every key, with its documentation.
+std::string ConfigToYaml(const Config& config, bool with_comments = true);
+
+// Every valid key ("section.key"), in documentation order.
+std::vector<std::string> ConfigKeys();
+
+// Edit distance, used for "did you mean" suggestions.
+int EditDistance(const std::string& a, const std::string& b);
+
+}  // namespace ntm

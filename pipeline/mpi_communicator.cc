@@ -1,0 +1,160 @@
+#include "pipeline/mpi_communicator.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <string>
+
+#include "libvi/errors.h"
+
+namespace ntm {
+namespace {
+
+// MPI counts are `int`: large buffers travel in chunks of this many elements.
+constexpr size_t kMaxChunk = size_t{1} << 28;
+
+bool g_we_initialized_mpi = false;
+
+void Check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  throw IoError(std::string("MPI ") + what + " failed: " + std::string(text, length));
+}
+
+template <typename T>
+MPI_Datatype TypeOf();
+template <>
+MPI_Datatype TypeOf<float>() {
+  return MPI_FLOAT;
+}
+template <>
+MPI_Datatype TypeOf<double>() {
+  return MPI_DOUBLE;
+}
+template <>
+MPI_Datatype TypeOf<int64_t>() {
+  return MPI_INT64_T;
+}
+
+// A Communicator over a private duplicate of MPI_COMM_WORLD.
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator() {
+    Check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "Comm_dup");
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  ~MpiCommunicator() override = default;  // Free() is explicit: see FinalizeCommunicator.
+
+  void Free() {
+    if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  void AllReduceSum(std::span<float> v) override { AllReduce(v, MPI_SUM); }
+  void AllReduceSum(std::span<double> v) override { AllReduce(v, MPI_SUM); }
+  void AllReduceSum(std::span<int64_t> v) override { AllReduce(v, MPI_SUM); }
+  void AllReduceMax(std::span<float> v) override { AllReduce(v, MPI_MAX); }
+  void AllReduceMax(std::span<double> v) override { AllReduce(v, MPI_MAX); }
+  void AllReduceMax(std::span<int64_t> v) override { AllReduce(v, MPI_MAX); }
+  void Broadcast(std::vector<char>& bytes, int root) override;
+  std::vector<std::vector<char>> AllGather(std::span<const char> bytes) override;
+  void Barrier() override { Check(MPI_Barrier(comm_), "Barrier"); }
+  [[noreturn]] void Abort(int exit_code) override {
+    MPI_Abort(MPI_COMM_WORLD, exit_code);
+    std::_Exit(exit_code);
+  }
+
+ private:
+  template <typename T>
+  void AllReduce(std::span<T> values, MPI_Op op) {
+    for (size_t begin = 0; begin < values.size(); begin += kMaxChunk) {
+      const size_t n = std::min(kMaxChunk, values.size() - begin);
+      Check(MPI_Allreduce(MPI_IN_PLACE, values.data() + begin, static_cast<int>(n), TypeOf<T>(), op,
+                          comm_),
+            "Allreduce");
+    }
+  }
+  void BroadcastChunks(char* data, size_t size, int root) {
+    for (size_t begin = 0; begin < size; begin += kMaxChunk) {
+      const size_t n = std::min(kMaxChunk, size - begin);
+      Check(MPI_Bcast(data + begin, static_cast<int>(n), MPI_BYTE, root, comm_), "Bcast");
+    }
+  }
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+void MpiCommunicator::Broadcast(std::vector<char>& bytes, int root) {
+  int64_t size = static_cast<int64_t>(bytes.size());
+  Check(MPI_Bcast(&size, 1, MPI_INT64_T, root, comm_), "Bcast");
+  bytes.resize(static_cast<size_t>(size));
+  BroadcastChunks(bytes.data(), bytes.size(), root);
+}
+
+std::vector<std::vector<char>> MpiCommunicator::AllGather(std::span<const char> bytes) {
+  std::vector<int64_t> sizes(size_);
+  int64_t mine = static_cast<int64_t>(bytes.size());
+  Check(MPI_Allgather(&mine, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, comm_), "Allgather");
+  // One broadcast per rank keeps any size legal (Allgatherv counts are int).
+  std::vector<std::vector<char>> out(size_);
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) {
+      out[r].assign(bytes.begin(), bytes.end());
+    } else {
+      out[r].resize(static_cast<size_t>(sizes[r]));
+    }
+    BroadcastChunks(out[r].data(), out[r].size(), r);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool LaunchedUnderMpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Communicator> CreateCommunicator(bool force_mpi) {
+  if (!force_mpi && !LaunchedUnderMpi()) return std::make_unique<LocalCommunicator>();
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    Check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "Init_thread");
+    g_we_initialized_mpi = true;
+  }
+  return std::make_unique<MpiCommunicator>();
+}
+
+void FinalizeCommunicator(std::unique_ptr<Communicator>& comm) {
+  if (auto* mpi = dynamic_cast<MpiCommunicator*>(comm.get())) mpi->Free();
+  comm.reset();
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (g_we_initialized_mpi && !finalized) MPI_Finalize();
+  g_we_initialized_mpi = false;
+}
+
+std::string MpiLibraryVersion() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(text, &length);
+  std::string version(text, length);
+  const auto comma = version.find(',');  // "Open MPI v4.1.4, package: ..." -> first part
+  if (comma != std::string::npos) version.resize(comma);
+  int major = 0, minor = 0;
+  MPI_Get_version(&major, &minor);
+  return version + " (MPI " + std::to_string(major) + "." + std::to_string(minor) + ")";
+}
+
+}  // namespace ntm

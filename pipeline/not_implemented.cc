@@ -1,0 +1,22 @@
+// Stages whose issues have not landed yet. Each exits 70 with a clear message;
+// the issue that builds a stage deletes its function from this file.
+#include "libvi/errors.h"
+#include "pipeline/stages.h"
+
+namespace ntm {
+namespace {
+
+[[noreturn]] void NotYet(const std::string& stage) {
+  throw NotImplementedError("the " + stage + " stage is not implemented yet");
+}
+
+}  // namespace
+
+int RunTokenize(StageContext&, const TokenizeArgs&) { NotYet("tokenize"); }
+int RunTrain(StageContext&, const TrainArgs&) { NotYet("train"); }
+int RunScore(StageContext&, const ScoreArgs&) { NotYet("score"); }
+int RunReport(StageContext&, const ReportArgs&) { NotYet("report"); }
+int RunExportBow(StageContext&, const ExportBowArgs&) { NotYet("export-bow"); }
+int RunSynth(StageContext&, const SynthArgs&) { NotYet("synth"); }
+
+}  // namespace ntm

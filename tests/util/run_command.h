@@ -1,0 +1,69 @@
+// Helpers for end-to-end tests: run a shell command and capture its output
+// and exit code; make and remove a temporary folder.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace ntm::testing_util {
+
+// What a finished command left behind.
+struct CommandResult {
+  int exit_code = -1;    // the process exit code, or 128 + signal
+  std::string output;    // stdout and stderr, interleaved
+  double seconds = 0.0;  // wall time
+};
+
+// Runs `command` with /bin/sh, stderr merged into stdout.
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    result.output.append(buffer.data(), n);
+  }
+  const int status = ::pclose(pipe);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  return result;
+}
+
+// `mpirun -np N` with the flags this machine needs (2 cores, root in CI).
+inline std::string Mpirun(int np) {
+  return std::string("env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ") +
+         NTM_MPIEXEC + " -np " + std::to_string(np) + " --oversubscribe ";
+}
+
+// A fresh folder under the system temp dir, removed when destroyed.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ntm-test-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // The folder's path.
+  const std::filesystem::path& path() const { return path_; }
+  // A path inside the folder.
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace ntm::testing_util
