@@ -1,0 +1,33 @@
+// model.bin: a trained model or a training checkpoint. Layout (little-endian):
+//   "NTMMODEL" | uint32 format version | uint64 metadata length | metadata (JSON text)
+//   | uint64 state length | state bytes (libvi's serialised model and optimiser)
+//   | uint64 XXH3-64 of everything before it | "NTMEND\0\0"
+// The metadata holds what the pipeline needs to resume and to check
+// compatibility: step, epoch, data position, vocabulary checksum, sizes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ntm {
+
+// Version written by WriteModelFile; readers reject any other.
+inline constexpr uint32_t kModelFormatVersion = 1;
+
+// The two parts of a model file.
+struct ModelFileContents {
+  std::string metadata_json;
+  std::vector<uint8_t> state;
+};
+
+// Writes `path` atomically (temporary file, fsync, rename): a crash or a full
+// disk leaves the previous file intact.
+void WriteModelFile(const std::filesystem::path& path, const ModelFileContents& contents);
+
+// Reads and verifies `path`: InputError naming the file for a wrong magic,
+// version, truncation or checksum mismatch; MissingInputError if absent.
+ModelFileContents ReadModelFile(const std::filesystem::path& path);
+
+}  // namespace ntm
