@@ -17,6 +17,5 @@ int RunTrain(StageContext&, const TrainArgs&) { NotYet("train"); }
 int RunScore(StageContext&, const ScoreArgs&) { NotYet("score"); }
 int RunReport(StageContext&, const ReportArgs&) { NotYet("report"); }
 int RunExportBow(StageContext&, const ExportBowArgs&) { NotYet("export-bow"); }
-int RunSynth(StageContext&, const SynthArgs&) { NotYet("synth"); }
 
 }  // namespace ntm
