@@ -74,6 +74,13 @@ class TemporaryError : public Error {
   explicit TemporaryError(const std::string& m) : Error(m, kExitTempFail) {}
 };
 
+// A stop that every rank reached together (e.g. after SIGTERM, agreed over
+// all ranks): the job ends normally on every rank, no abort needed.
+class CollectiveStopError : public TemporaryError {
+ public:
+  explicit CollectiveStopError(const std::string& m) : TemporaryError(m) {}
+};
+
 // A stage or feature that is not built yet.
 class NotImplementedError : public Error {
  public:

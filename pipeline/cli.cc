@@ -156,6 +156,7 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
   InitLogging(comm->rank(), ParseLogLevel(config.log.level));
   StageContext ctx{*comm, config, flags.config_path};
   int code = kExitSoftware;
+  bool failed = true;
   try {
     if (stage != "version") {
       NTM_LOG(kInfo) << "ntm " << stage << " on " << comm->size() << " rank(s); effective config:\n"
@@ -163,6 +164,11 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
     }
     InjectRankFailure(*comm);
     code = run(ctx);
+    failed = false;
+  } catch (const CollectiveStopError& e) {
+    if (comm->is_root()) PrintError(stage, e.what());
+    FinalizeCommunicator(comm);
+    return e.exit_code();
   } catch (const Error& e) {
     PrintError(stage, e.what());
     code = e.exit_code();
@@ -171,7 +177,7 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
     code = kExitSoftware;
   }
   // A failure on one rank must not leave the others waiting in a collective.
-  if (code != 0 && comm->size() > 1) comm->Abort(code);
+  if (failed && comm->size() > 1) comm->Abort(code);
   FinalizeCommunicator(comm);
   return code;
 }

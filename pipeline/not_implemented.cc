@@ -12,10 +12,7 @@ namespace {
 
 }  // namespace
 
-int RunTokenize(StageContext&, const TokenizeArgs&) { NotYet("tokenize"); }
-int RunTrain(StageContext&, const TrainArgs&) { NotYet("train"); }
 int RunScore(StageContext&, const ScoreArgs&) { NotYet("score"); }
-int RunReport(StageContext&, const ReportArgs&) { NotYet("report"); }
 int RunExportBow(StageContext&, const ExportBowArgs&) { NotYet("export-bow"); }
 
 }  // namespace ntm

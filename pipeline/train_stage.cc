@@ -1,0 +1,254 @@
+// `ntm train`: data-parallel training of the neural-encoder topic model.
+// Each rank maps only its contiguous share of the corpus's global document
+// order; every global minibatch is a slice of a (seed, epoch)-keyed
+// permutation, so the batches — and therefore the parameters, up to float
+// summation order — do not depend on the number of ranks. Per step each rank
+// accumulates its part of the batch into one buffer (gradients, batch-norm
+// statistics, loss terms), the buffer is summed over ranks in one all-reduce,
+// and every rank applies the same Adam step. Rank 0 writes checkpoints
+// atomically; SIGTERM makes every rank finish its step, checkpoint, exit 75.
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "libvi/errors.h"
+#include "libvi/inference.h"
+#include "pipeline/atomic_file.h"
+#include "pipeline/batch_plan.h"
+#include "pipeline/checksum.h"
+#include "pipeline/corpus.h"
+#include "pipeline/libvi_options.h"
+#include "pipeline/log.h"
+#include "pipeline/model_file.h"
+#include "pipeline/npy.h"
+#include "pipeline/progress.h"
+#include "pipeline/run_info.h"
+#include "pipeline/signals.h"
+#include "pipeline/stages.h"
+#include "pipeline/train_support.h"
+
+namespace ntm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class TrainingRun {
+ public:
+  TrainingRun(StageContext& ctx, const TrainArgs& args);
+  // Trains to the configured number of epochs; returns the exit code.
+  int Run();
+
+ private:
+  void StartOrResume();
+  void InitialiseBatchNorm();
+  std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
+  std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
+  bool EndOfEpoch();
+  void AfterStep(const StepReport& report);
+  void Checkpoint(bool complete);
+  void WriteFinalOutputs();
+
+  StageContext& ctx_;
+  const TrainArgs& args_;
+  const std::filesystem::path out_;
+  RunRecorder recorder_;
+  CorpusLayout layout_;
+  DocumentRange range_;
+  std::unique_ptr<Trainer> trainer_;
+  std::optional<ReduceBuffer> buffer_;
+  BowMatrix batch_;
+  TrainProgress state_;
+  TrainLog log_;
+  std::vector<int64_t> validation_docs_;
+  int64_t batches_per_epoch_;
+  Clock::time_point last_checkpoint_ = Clock::now();
+  Clock::time_point window_start_ = Clock::now();
+  double window_docs_ = 0;
+};
+
+TrainingRun::TrainingRun(StageContext& ctx, const TrainArgs& args)
+    : ctx_(ctx),
+      args_(args),
+      out_(args.out_dir),
+      recorder_("train", args.out_dir),
+      layout_(ReadCorpusLayout(args.corpus_dir)),
+      range_(layout_, RankRange(layout_.total_docs, ctx.comm.rank(), ctx.comm.size()).first,
+             RankRange(layout_.total_docs, ctx.comm.rank(), ctx.comm.size()).second),
+      log_(out_ / "train_log.jsonl", ctx.comm.is_root()),
+      batches_per_epoch_((layout_.total_docs + ctx.config.train.batch_size - 1) /
+                         ctx.config.train.batch_size) {
+  validation_docs_ = ValidationDocuments(range_, ctx.config.train);
+}
+
+void TrainingRun::StartOrResume() {
+  const auto model_path = out_ / "model.bin";
+  if (args_.resume && std::filesystem::exists(model_path)) {
+    const ModelFileContents file = ReadModelFile(model_path);
+    state_ = ResumeState(file.metadata_json, model_path.string(), layout_, ctx_.config);
+    trainer_ = std::make_unique<Trainer>(Trainer::Deserialize(file.state));
+    NTM_LOG(kInfo) << "resuming from " << model_path.string() << " at step " << trainer_->step()
+                   << " (epoch " << state_.epoch + 1 << ", batch " << state_.next_batch << ")";
+  } else {
+    if (!args_.resume && std::filesystem::exists(model_path)) {
+      throw OutputError(model_path.string() +
+                        " exists: pass --resume to continue, or choose "
+                        "another --out");
+    }
+    const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
+    trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size),
+                                         TrainOptionsFrom(ctx_.config));
+    buffer_.emplace(trainer_->NewReduceBuffer());
+    InitialiseBatchNorm();
+  }
+  if (!buffer_) buffer_.emplace(trainer_->NewReduceBuffer());
+  if (state_.learning_rate > 0) {
+    trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
+  }
+}
+
+// Before step 0 batch norm needs statistics: one pass over the first batch.
+void TrainingRun::InitialiseBatchNorm() {
+  const Permutation perm(layout_.total_docs, ctx_.config.train.seed, 0);
+  GatherDocuments(range_, LocalBatch(perm, 0), batch_);
+  buffer_->Clear();
+  trainer_->AccumulateBatchNormStats(batch_.view(), *buffer_);
+  ctx_.comm.AllReduceSum(buffer_->values());
+  trainer_->ApplyBatchNormStats(*buffer_);
+}
+
+std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
+  const int64_t n = layout_.total_docs, size = ctx_.config.train.batch_size;
+  std::vector<int64_t> local;
+  for (int64_t p = batch * size; p < std::min(n, (batch + 1) * size); ++p) {
+    const auto g = static_cast<int64_t>(perm(static_cast<uint64_t>(p)));
+    if (g < range_.begin() || g >= range_.end()) continue;
+    if (IsValidationDocument(range_.doc(g).key, ctx_.config.train.validation_fraction,
+                             ctx_.config.train.seed)) {
+      continue;
+    }
+    local.push_back(g);
+  }
+  return local;
+}
+
+std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t batch) {
+  GatherDocuments(range_, LocalBatch(perm, batch), batch_);
+  buffer_->Clear();
+  trainer_->AccumulateGradients(batch_.view(), *buffer_);
+  ctx_.comm.AllReduceSum(buffer_->values());
+  if (buffer_->loss(LossTerm::kDocuments) == 0) return std::nullopt;  // all held out
+  return trainer_->ApplyStep(*buffer_);
+}
+
+void TrainingRun::AfterStep(const StepReport& report) {
+  window_docs_ += report.documents;
+  const auto& t = ctx_.config.train;
+  if (report.step % t.log_every_steps == 0) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - window_start_).count();
+    log_.Step(report, state_.epoch, window_docs_ / std::max(seconds, 1e-9),
+              recorder_.elapsed_seconds());
+    window_start_ = Clock::now();
+    window_docs_ = 0;
+  }
+  if (t.checksum_every_steps > 0 && report.step % t.checksum_every_steps == 0) {
+    CompareParameterChecksums(ctx_.comm, trainer_->model().parameters(), report.step);
+  }
+  const double since_checkpoint =
+      std::chrono::duration<double>(Clock::now() - last_checkpoint_).count();
+  if ((t.checkpoint_every_steps > 0 && report.step % t.checkpoint_every_steps == 0) ||
+      (t.checkpoint_every_seconds > 0 && since_checkpoint >= t.checkpoint_every_seconds)) {
+    Checkpoint(false);
+  }
+}
+
+// Validation, learning-rate decay and early stopping; true when training should stop.
+bool TrainingRun::EndOfEpoch() {
+  const ValidationResult v = Validate(ctx_.comm, *trainer_, range_, validation_docs_, ctx_.config);
+  log_.Validation(v, trainer_->step(), state_.epoch);
+  const auto& t = ctx_.config.train;
+  if (v.documents == 0) return false;
+  if (v.elbo_per_token > state_.best_validation) {
+    state_.best_validation = v.elbo_per_token;
+    state_.epochs_without_improvement = 0;
+    return false;
+  }
+  ++state_.epochs_without_improvement;
+  if (t.lr_decay_patience > 0 && state_.epochs_without_improvement % t.lr_decay_patience == 0) {
+    trainer_->ScaleLearningRate(t.lr_decay);
+    NTM_LOG(kInfo) << "validation ELBO did not improve: learning rate now "
+                   << trainer_->learning_rate();
+  }
+  return t.early_stopping_patience > 0 &&
+         state_.epochs_without_improvement >= t.early_stopping_patience;
+}
+
+void TrainingRun::Checkpoint(bool complete) {
+  last_checkpoint_ = Clock::now();
+  state_.learning_rate = trainer_->learning_rate();
+  if (!ctx_.comm.is_root()) return;
+  WriteModelFile(
+      out_ / "model.bin",
+      {CheckpointMetadata(state_, *trainer_, layout_, ctx_, complete), trainer_->Serialize()});
+  NTM_LOG(kDebug) << "checkpoint at step " << trainer_->step();
+}
+
+void TrainingRun::WriteFinalOutputs() {
+  Checkpoint(true);
+  if (!ctx_.comm.is_root()) return;
+  const Model& model = trainer_->model();
+  WriteNpyMatrix(out_ / "topics.npy", TopicDistributions(model), model.options().num_topics,
+                 model.options().vocab_size);
+  CopyModelBundleFiles(layout_.dir, out_);
+  recorder_.Write(ctx_, {args_.corpus_dir});
+}
+
+int TrainingRun::Run() {
+  if (ctx_.comm.is_root()) CreateDirectories(out_);
+  ctx_.comm.Barrier();
+  InstallStopHandlers();
+  StartOrResume();
+  const auto& t = ctx_.config.train;
+  ProgressReporter progress("training", t.epochs * batches_per_epoch_, "steps", ctx_.comm.is_root(),
+                            ctx_.config.log.progress_seconds);
+  for (; state_.epoch < t.epochs; ++state_.epoch, state_.next_batch = 0) {
+    const Permutation perm(layout_.total_docs, t.seed, static_cast<uint64_t>(state_.epoch));
+    const auto epoch_start = Clock::now();
+    for (; state_.next_batch < batches_per_epoch_;) {
+      const std::optional<StepReport> report = Step(perm, state_.next_batch++);
+      if (report) AfterStep(*report);
+      progress.Update(state_.epoch * batches_per_epoch_ + state_.next_batch);
+      if (AgreeToStop(ctx_.comm, StopRequested())) {
+        Checkpoint(false);
+        ctx_.comm.Barrier();
+        throw CollectiveStopError("stopped by a signal at step " +
+                                  std::to_string(trainer_->step()) +
+                                  "; checkpoint written: rerun with --resume to continue");
+      }
+    }
+    log_.Epoch(state_.epoch, trainer_->step(),
+               std::chrono::duration<double>(Clock::now() - epoch_start).count(),
+               layout_.total_docs);
+    if (EndOfEpoch()) {
+      NTM_LOG(kInfo) << "early stopping after epoch " << state_.epoch + 1;
+      ++state_.epoch;
+      break;
+    }
+  }
+  progress.Finish();
+  WriteFinalOutputs();
+  NTM_LOG(kInfo) << "train: " << trainer_->step() << " steps, best validation ELBO/token "
+                 << state_.best_validation << "; model in " << out_.string();
+  return 0;
+}
+
+}  // namespace
+
+int RunTrain(StageContext& ctx, const TrainArgs& args) {
+  TrainingRun run(ctx, args);
+  return run.Run();
+}
+
+}  // namespace ntm
