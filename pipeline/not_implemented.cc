@@ -12,7 +12,6 @@ namespace {
 
 }  // namespace
 
-int RunScore(StageContext&, const ScoreArgs&) { NotYet("score"); }
 int RunExportBow(StageContext&, const ExportBowArgs&) { NotYet("export-bow"); }
 
 }  // namespace ntm

@@ -1,0 +1,58 @@
+#include "libvi/adam.h"
+
+#include <Eigen/Core>
+#include <cmath>
+
+#include "libvi/errors.h"
+
+namespace ntm {
+
+template <typename T>
+Adam<T>::Adam(int64_t size, const AdamOptions& options)
+    : options_(options), learning_rate_(options.learning_rate), m_(size, T(0)), v_(size, T(0)) {}
+
+template <typename T>
+void Adam<T>::Update(std::span<T> params, std::span<const T> grad, double scale) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  const auto n = static_cast<Eigen::Index>(params.size());
+  Eigen::Map<Array> p(params.data(), n), m(m_.data(), n), v(v_.data(), n);
+  const Eigen::Map<const Array> g(grad.data(), n);
+  ++updates_;
+  const double t = static_cast<double>(updates_);
+  const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
+  const T s = static_cast<T>(scale);
+  // Bias corrections folded into the step size and the ε term.
+  const double correction1 = 1.0 - std::pow(options_.beta1, t);
+  const double correction2 = 1.0 - std::pow(options_.beta2, t);
+  const T step = static_cast<T>(learning_rate_ / correction1);
+  const T inv_sqrt_c2 = static_cast<T>(1.0 / std::sqrt(correction2));
+  const T eps = static_cast<T>(options_.epsilon);
+  m = b1 * m + (T(1) - b1) * s * g;
+  v = b2 * v + (T(1) - b2) * (s * g).square();
+  p -= step * m / (v.sqrt() * inv_sqrt_c2 + eps);
+}
+
+template <typename T>
+void Adam<T>::Restore(std::vector<T> m, std::vector<T> v, int64_t updates, double learning_rate) {
+  if (m.size() != m_.size() || v.size() != v_.size()) {
+    throw InputError("optimizer state: Adam moment sizes do not match the parameters");
+  }
+  m_ = std::move(m);
+  v_ = std::move(v);
+  updates_ = updates;
+  learning_rate_ = learning_rate;
+}
+
+template <typename T>
+double EuclideanNorm(std::span<const T> values) {
+  const Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> a(
+      values.data(), static_cast<Eigen::Index>(values.size()));
+  return std::sqrt(a.template cast<double>().square().sum());
+}
+
+template class Adam<float>;
+template class Adam<double>;
+template double EuclideanNorm<float>(std::span<const float>);
+template double EuclideanNorm<double>(std::span<const double>);
+
+}  // namespace ntm

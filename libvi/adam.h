@@ -1,0 +1,52 @@
+// Adam (Kingma & Ba 2015) over the flat parameter buffer, reading the
+// gradient straight from the all-reduced buffer with a scale (1/documents and
+// clipping) fused in, so no gradient copy is ever made.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ntm {
+
+// Adam hyper-parameters (AVITM's defaults).
+struct AdamOptions {
+  double learning_rate = 0.002;
+  double beta1 = 0.99;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+};
+
+// First and second moments, the update counter and the current learning rate.
+template <typename T>
+class Adam {
+ public:
+  // Zero moments for `size` parameters.
+  Adam(int64_t size, const AdamOptions& options);
+
+  // One update: params −= lr m̂ / (√v̂ + ε) with gradient `scale` · grad.
+  void Update(std::span<T> params, std::span<const T> grad, double scale);
+  // Multiplies the learning rate (decay schedules).
+  void ScaleLearningRate(double factor) { learning_rate_ *= factor; }
+
+  double learning_rate() const { return learning_rate_; }  // current learning rate
+  int64_t updates() const { return updates_; }             // updates applied so far
+  const AdamOptions& options() const { return options_; }  // hyper-parameters
+
+  // Restores state saved from the accessors below; sizes must match.
+  void Restore(std::vector<T> m, std::vector<T> v, int64_t updates, double learning_rate);
+  const std::vector<T>& first_moment() const { return m_; }   // m, per parameter
+  const std::vector<T>& second_moment() const { return v_; }  // v, per parameter
+
+ private:
+  AdamOptions options_;
+  double learning_rate_;
+  int64_t updates_ = 0;
+  std::vector<T> m_, v_;
+};
+
+// Euclidean norm of `values`, accumulated in double.
+template <typename T>
+double EuclideanNorm(std::span<const T> values);
+
+}  // namespace ntm

@@ -1,0 +1,120 @@
+#include "libvi/decoder.h"
+
+#include <cmath>
+
+namespace ntm {
+
+template <typename T>
+void TopicsFromLogits(const Eigen::Map<const MatrixX<T>>& logits, MatrixX<T>& beta) {
+  const VectorX<T> row_max = logits.rowwise().maxCoeff();
+  beta = (logits.colwise() - row_max).array().exp();
+  const VectorX<T> row_sum = beta.rowwise().sum();
+  beta.array().colwise() /= row_sum.array();
+}
+
+template <typename T>
+T LdaDocumentLoss(const MatrixX<T>& beta, const DocView& doc, ConstVecRef<T> theta, VecRef<T> g_z,
+                  VecRef<T> topic_counts, Eigen::Map<MatrixX<T>>* grad_logits) {
+  double loss = 0.0, tokens = 0.0;
+  topic_counts.setZero();
+  for (size_t j = 0; j < doc.terms.size(); ++j) {
+    const auto beta_w = beta.col(doc.terms[j]);
+    const T n = static_cast<T>(doc.counts[j]);
+    const T p = theta.dot(beta_w);
+    loss -= static_cast<double>(n) * static_cast<double>(std::log(p));
+    tokens += static_cast<double>(n);
+    // n θ_k β_kw / p: the term's expected topic counts.
+    const T scale = n / p;
+    topic_counts.noalias() += scale * theta.cwiseProduct(beta_w);
+    if (grad_logits) grad_logits->col(doc.terms[j]).noalias() -= scale * theta.cwiseProduct(beta_w);
+  }
+  // ∂loss/∂θ_k = −Σ_w n_w β_kw / p_w, through the softmax: −c_k + N θ_k.
+  g_z = static_cast<T>(tokens) * theta - topic_counts;
+  return static_cast<T>(loss);
+}
+
+template <typename T>
+void AddLdaNormalisationGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
+                                 Eigen::Map<MatrixX<T>>& grad_logits) {
+  grad_logits.array() += beta.array().colwise() * topic_counts.array();
+}
+
+template <typename T>
+T SoftmaxDocumentLoss(ConstVecRef<T> y, const DocView& doc, VecRef<T>* g) {
+  const T max = y.maxCoeff();
+  const double sum_exp = (y.array() - max).exp().template cast<double>().sum();
+  const double lse = static_cast<double>(max) + std::log(sum_exp);
+  double dot = 0.0, tokens = 0.0;
+  for (size_t j = 0; j < doc.terms.size(); ++j) {
+    dot += static_cast<double>(doc.counts[j]) * static_cast<double>(y[doc.terms[j]]);
+    tokens += doc.counts[j];
+  }
+  if (g) {
+    g->array() = static_cast<T>(tokens) * (y.array() - static_cast<T>(lse)).exp();
+    for (size_t j = 0; j < doc.terms.size(); ++j) {
+      (*g)[doc.terms[j]] -= static_cast<T>(doc.counts[j]);
+    }
+  }
+  return static_cast<T>(tokens * lse - dot);
+}
+
+template <typename T>
+ProdLdaBlock<T>::ProdLdaBlock(int32_t vocab_size, int32_t topics) {
+  y.setZero(PaddedRows(vocab_size), kBlockDocs);
+  g_y.setZero(PaddedRows(vocab_size), kBlockDocs);
+  g_theta.setZero(PaddedRows(topics), kBlockDocs);
+}
+
+template <typename T>
+void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
+                      const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
+                      int count, const MatrixX<T>& theta, std::span<T> loss, ProdLdaBlock<T>& ws,
+                      MatrixX<T>* g_z, LayerViews<T>* grad, const BatchNormSums<T>* stats) {
+  const int32_t v = layout.vocab_size(), k = layout.num_topics();
+  const int64_t off = layout.bn_offset(BatchNormLayer::kDecoder);
+  const auto mean = bn.mean.segment(off, v);
+  const auto inv_std = bn.inv_std.segment(off, v).array();
+  ws.y.topRows(v).noalias() = params.dec_w.transpose() * theta.topRows(k);
+  if (stats) AddBatchNormSums<T>(ws.y, v, count, mean, stats->sum, stats->sum_sq);
+  for (int d = 0; d < kBlockDocs; ++d) {
+    auto y = ws.y.col(d).head(v);
+    y.array() = (y - mean).array() * inv_std + params.dec_shift.array();
+    if (d >= count) {
+      ws.g_y.col(d).setZero();
+      continue;
+    }
+    VecRef<T> g = ws.g_y.col(d).head(v);
+    loss[d] = SoftmaxDocumentLoss<T>(y, docs.doc(begin + d), g_z ? &g : nullptr);
+  }
+  if (!g_z) return;
+  auto g_y = ws.g_y.topRows(v);
+  grad->dec_shift += g_y.rowwise().sum();
+  g_y.array().colwise() *= inv_std;
+  grad->dec_w.noalias() += theta.topRows(k) * g_y.transpose();
+  ws.g_theta.topRows(k).noalias() = params.dec_w * g_y;
+  for (int d = 0; d < kBlockDocs; ++d) {
+    if (d < count) {
+      SoftmaxBackward<T>(theta.col(d).head(k), ws.g_theta.col(d).head(k), g_z->col(d).head(k));
+    } else {
+      g_z->col(d).setZero();
+    }
+  }
+}
+
+#define NTM_INSTANTIATE_DECODER(T)                                                               \
+  template void TopicsFromLogits<T>(const Eigen::Map<const MatrixX<T>>&, MatrixX<T>&);           \
+  template T LdaDocumentLoss<T>(const MatrixX<T>&, const DocView&, ConstVecRef<T>, VecRef<T>,    \
+                                VecRef<T>, Eigen::Map<MatrixX<T>>*);                             \
+  template void AddLdaNormalisationGradient<T>(const MatrixX<T>&, const VectorX<T>&,             \
+                                               Eigen::Map<MatrixX<T>>&);                         \
+  template T SoftmaxDocumentLoss<T>(ConstVecRef<T>, const DocView&, VecRef<T>*);                 \
+  template struct ProdLdaBlock<T>;                                                               \
+  template void ProdLdaBlockLoss<T>(const LayerViews<const T>&, const ParameterLayout&,          \
+                                    const BatchNormNormaliser<T>&, const BowView&, int64_t, int, \
+                                    const MatrixX<T>&, std::span<T>, ProdLdaBlock<T>&,           \
+                                    MatrixX<T>*, LayerViews<T>*, const BatchNormSums<T>*);
+
+NTM_INSTANTIATE_DECODER(float)
+NTM_INSTANTIATE_DECODER(double)
+
+}  // namespace ntm

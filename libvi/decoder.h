@@ -1,0 +1,70 @@
+// The two decoders and their hand-written gradients.
+//   lda:     p(w|θ) = Σ_k θ_k β_kw, β = row-softmax of the K×V logits. Only the
+//            document's own terms are touched per document; the softmax
+//            normalisation part of the logit gradient, β_kw Σ_d c_dk, is added
+//            once per batch as one K×V operation.
+//   prodlda: p(w|θ) = softmax(BN(θᵀW)) over the vocabulary (dense per document,
+//            done a block of documents at a time with matrix products).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "libvi/bow.h"
+#include "libvi/elbo.h"
+#include "libvi/encoder.h"
+#include "libvi/parameters.h"
+
+namespace ntm {
+
+// β = row-softmax of the K×V topic logits; rows of β sum to 1.
+template <typename T>
+void TopicsFromLogits(const Eigen::Map<const MatrixX<T>>& logits, MatrixX<T>& beta);
+
+// −Σ_w n_w log Σ_k θ_k β_kw for one document. Writes g_z = ∂loss/∂z for
+// θ = softmax(z) and the per-topic expected counts c_k = Σ_w n_w θ_k β_kw / p_w;
+// if grad_logits is non-null, adds the sparse part −n_w θ_k β_kw / p_w to it.
+template <typename T>
+T LdaDocumentLoss(const MatrixX<T>& beta, const DocView& doc, ConstVecRef<T> theta, VecRef<T> g_z,
+                  VecRef<T> topic_counts, Eigen::Map<MatrixX<T>>* grad_logits);
+
+// Adds the dense part of the logit gradient, β_kw C_k, for the batch's
+// summed expected topic counts C.
+template <typename T>
+void AddLdaNormalisationGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
+                                 Eigen::Map<MatrixX<T>>& grad_logits);
+
+// N·logsumexp(y) − Σ_w n_w y_w: the loss of a document under p = softmax(y).
+// If g is non-null writes g = N softmax(y) − n (its gradient w.r.t. y).
+template <typename T>
+T SoftmaxDocumentLoss(ConstVecRef<T> y, const DocView& doc, VecRef<T>* g);
+
+// Workspace of the prodlda decoder for one block (rows padded to 16).
+template <typename T>
+struct ProdLdaBlock {
+  // Workspace for `vocab_size` terms and `topics` topics.
+  ProdLdaBlock(int32_t vocab_size, int32_t topics);
+
+  MatrixX<T> y;        // Vp×B: θᵀW, then the normalised scores
+  MatrixX<T> g_y;      // Vp×B: ∂loss/∂scores, then ∂loss/∂(θᵀW)
+  MatrixX<T> g_theta;  // Kp×B
+};
+
+// Where the prodlda decoder adds its batch-norm statistic sums.
+template <typename T>
+struct BatchNormSums {
+  T* sum = nullptr;     // Σ (x − mean), one per unit
+  T* sum_sq = nullptr;  // Σ (x − mean)², one per unit
+};
+
+// prodlda loss of documents [begin, begin + count) given θ (Kp×B, one column
+// per document). Writes each document's loss to `loss`; if g_z is non-null
+// writes ∂loss/∂z (Kp×B, zero in padding columns) and adds the decoder
+// gradients to `grad`; if `stats` is non-null adds the batch-norm sums.
+template <typename T>
+void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
+                      const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
+                      int count, const MatrixX<T>& theta, std::span<T> loss, ProdLdaBlock<T>& ws,
+                      MatrixX<T>* g_z, LayerViews<T>* grad, const BatchNormSums<T>* stats);
+
+}  // namespace ntm

@@ -1,0 +1,164 @@
+// The data-parallel training step of the AVITM model (see model.h).
+// Training with ONE reduction per step. Each rank sums, over its share of the
+// global batch, the per-document gradients, the batch-norm statistic sums and
+// the loss terms into one ReduceBuffer; the caller sums that buffer over ranks
+// (all-reduce) and every rank then calls ApplyStep on the reduced buffer,
+// which divides by the global document count, takes one Adam step and
+// installs the batch's statistics. libvi never communicates.
+//
+// Batch norm without extra reductions: a training pass normalises with the
+// statistics of the PREVIOUS step's global batch (treated as constants in the
+// gradient). The statistics of the current batch, computed in the same pass,
+// ride in the buffer and are used by the next step. Before step 0 the caller
+// runs one statistics-only pass (AccumulateBatchNormStats → all-reduce →
+// ApplyBatchNormStats). Evaluation uses running statistics: an exponential
+// moving average of the installed batch statistics.
+//
+// Randomness (dropout masks, ε) is drawn from counter-based streams keyed by
+// (seed, step, document key), so a step's result does not depend on how the
+// batch is split over ranks, up to the order of float summation.
+//
+// Single process:
+//   Trainer trainer(model_options, train_options);
+//   ReduceBuffer buffer = trainer.NewReduceBuffer();
+//   trainer.AccumulateBatchNormStats(first_batch, buffer);
+//   trainer.ApplyBatchNormStats(buffer);
+//   for each batch: buffer.Clear(); trainer.AccumulateGradients(batch, buffer);
+//                   /* comm.AllReduceSum(buffer.values()); */ trainer.ApplyStep(buffer);
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "libvi/adam.h"
+#include "libvi/bow.h"
+#include "libvi/model.h"
+
+namespace ntm {
+
+// Optimiser and training-pass settings.
+struct TrainOptions {
+  int32_t batch_size = 200;          // global minibatch over all ranks (used by the pipeline)
+  AdamOptions adam;                  // lr 0.002, β1 0.99, β2 0.999, ε 1e-8
+  double clip_norm = 0.0;            // clip the mean gradient to this norm; 0 = off
+  double batch_norm_momentum = 0.1;  // weight of the newest batch in the running statistics
+  uint64_t seed = 1;                 // seed of the dropout and noise streams
+};
+
+// Throws ConfigError listing every violated constraint.
+void ValidateTrainOptions(const TrainOptions& options);
+
+// The loss sums carried in a ReduceBuffer.
+enum class LossTerm : int { kReconstruction, kKl, kTokens, kDocuments, kCount };
+inline constexpr int kNumLossTerms = static_cast<int>(LossTerm::kCount);
+
+// The one buffer summed over ranks per step:
+// [gradient sums (layout order) | Σ(x − m) per BN unit | Σ(x − m)² per BN unit
+//  | documents per BN layer | reconstruction, KL, tokens, documents],
+// where m is the mean the previous step installed (identical on all ranks).
+template <typename T>
+class BasicReduceBuffer {
+ public:
+  // A zeroed buffer for `layout`.
+  explicit BasicReduceBuffer(const ParameterLayout& layout);
+
+  std::span<T> values() { return values_; }                       // all-reduce (sum) this
+  std::span<const T> values() const { return values_; }           // the whole buffer
+  std::span<T> gradient() { return values().first(grad_size_); }  // gradient sums
+  std::span<const T> gradient() const { return values().first(grad_size_); }  // gradient sums
+  T* bn_sum() { return values_.data() + grad_size_; }              // Σ(x − m), per unit
+  const T* bn_sum() const { return values_.data() + grad_size_; }  // Σ(x − m), per unit
+  T* bn_sum_sq() { return bn_sum() + bn_units_; }                  // Σ(x − m)², per unit
+  const T* bn_sum_sq() const { return bn_sum() + bn_units_; }      // Σ(x − m)², per unit
+  T& bn_count(BatchNormLayer l) { return bn_sum_sq()[bn_units_ + static_cast<int>(l)]; }
+  // Documents that contributed to a batch-norm layer's sums.
+  T bn_count(BatchNormLayer l) const { return bn_sum_sq()[bn_units_ + static_cast<int>(l)]; }
+  // One loss sum (mutable).
+  T& loss(LossTerm t) { return values_[loss_offset_ + static_cast<int>(t)]; }
+  // One loss sum.
+  T loss(LossTerm t) const { return values_[loss_offset_ + static_cast<int>(t)]; }
+  // Zeroes the buffer (Accumulate* add to it).
+  void Clear() { std::fill(values_.begin(), values_.end(), T(0)); }
+
+ private:
+  int64_t grad_size_, bn_units_, loss_offset_;
+  std::vector<T> values_;
+};
+
+// What one ApplyStep did, per document of the global batch.
+struct StepReport {
+  int64_t step = 0;           // steps completed, including this one
+  double documents = 0;       // documents in the global batch
+  double tokens = 0;          // tokens in the global batch
+  double loss = 0;            // mean (reconstruction + KL) per document, nats
+  double reconstruction = 0;  // mean −log p(words|θ) per document, nats
+  double kl = 0;              // mean KL per document, nats
+  double gradient_norm = 0;   // norm of the mean gradient before clipping
+  double learning_rate = 0;   // learning rate used
+};
+
+// Runs training steps on a model: accumulation, Adam, batch-norm statistics.
+template <typename T>
+class BasicTrainer {
+ public:
+  // A new model from `model_options` trained with `train_options`.
+  BasicTrainer(const ModelOptions& model_options, const TrainOptions& train_options);
+  // Continues training `model` (fresh optimiser state).
+  BasicTrainer(BasicModel<T> model, const TrainOptions& train_options);
+  ~BasicTrainer();
+  BasicTrainer(BasicTrainer&&) noexcept;             // movable
+  BasicTrainer& operator=(BasicTrainer&&) noexcept;  // movable
+
+  // A zeroed buffer with this model's layout.
+  BasicReduceBuffer<T> NewReduceBuffer() const { return BasicReduceBuffer<T>(model_.layout()); }
+
+  // Adds batch-norm statistic sums (no gradient) of `docs` to `buffer`.
+  void AccumulateBatchNormStats(const BowView& docs, BasicReduceBuffer<T>& buffer);
+  // Adds gradient sums, batch-norm statistic sums and loss sums of `docs`
+  // (this rank's share of the global batch) to `buffer`. Throws
+  // NumericalError on a non-finite loss or gradient.
+  void AccumulateGradients(const BowView& docs, BasicReduceBuffer<T>& buffer);
+  // Installs the statistics of a reduced statistics-only buffer.
+  void ApplyBatchNormStats(const BasicReduceBuffer<T>& reduced);
+  // One Adam step from a reduced buffer; installs its batch-norm statistics.
+  StepReport ApplyStep(const BasicReduceBuffer<T>& reduced);
+
+  // Multiplies the learning rate by `factor` (decay).
+  void ScaleLearningRate(double factor) { adam_.ScaleLearningRate(factor); }
+  double learning_rate() const { return adam_.learning_rate(); }  // current learning rate
+  int64_t step() const { return adam_.updates(); }                // steps completed
+  const BasicModel<T>& model() const { return model_; }           // the model
+  BasicModel<T>& model() { return model_; }                       // the model (tests, tools)
+  const TrainOptions& options() const { return options_; }        // training options
+
+  // Model, optimiser state and step as a byte blob (readable by
+  // BasicModel::Deserialize too).
+  std::vector<uint8_t> Serialize() const;
+  // Restores a blob from Serialize; InputError if malformed.
+  static BasicTrainer Deserialize(std::span<const uint8_t> blob);
+
+ private:
+  enum class Pass { kStats, kGradients };
+  struct Workspace;
+
+  void Accumulate(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer);
+  void PrepareBlock(const BowView& docs, int64_t begin, Pass pass);
+  void AccumulateStats(BasicReduceBuffer<T>& buffer);
+  void DecoderBlock(const BowView& docs, int64_t begin, Pass pass, BasicReduceBuffer<T>& buffer);
+  void KlAndReparamBlock(const BowView& docs, int64_t begin, BasicReduceBuffer<T>& buffer);
+  void InstallBatchNormStats(const BasicReduceBuffer<T>& reduced);
+  void CheckFinite(const BasicReduceBuffer<T>& buffer, const char* where) const;
+
+  BasicModel<T> model_;
+  TrainOptions options_;
+  Adam<T> adam_;
+  std::unique_ptr<Workspace> ws_;  // scratch matrices, allocated once
+};
+
+using ReduceBuffer = BasicReduceBuffer<float>;
+using Trainer = BasicTrainer<float>;
+
+}  // namespace ntm

@@ -1,0 +1,208 @@
+// `ntm score`: topic mixtures of every document with each inference method,
+// against the same trained topics. Ranks score their share chunk by chunk and
+// write their rows in place (shared_output.h), so outputs are in input order
+// whatever P is, and memory is bounded by a chunk. A document's result does
+// not depend on P: all randomness is seeded by its id. Timings cover
+// inference only (not I/O) and are reported per method and per rank.
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "libvi/errors.h"
+#include "pipeline/atomic_file.h"
+#include "pipeline/log.h"
+#include "pipeline/model_file.h"
+#include "pipeline/progress.h"
+#include "pipeline/run_info.h"
+#include "pipeline/score_documents.h"
+#include "pipeline/score_methods.h"
+#include "pipeline/score_quality.h"
+#include "pipeline/shared_output.h"
+#include "pipeline/stages.h"
+#include "pipeline/vocab_file.h"
+
+namespace ntm {
+namespace {
+
+// Documents scored per chunk: bounds memory and keeps chunks cache-friendly.
+constexpr int64_t kChunkDocs = 2048;
+
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+class ScoreRun {
+ public:
+  ScoreRun(StageContext& ctx, const ScoreArgs& args);
+  int Run();
+
+ private:
+  void LoadModel();
+  void OpenDocuments();
+  void ScoreChunk(int64_t begin, int64_t end);
+  void WriteTimings();
+
+  StageContext& ctx_;
+  const ScoreArgs& args_;
+  const std::filesystem::path out_;
+  RunRecorder recorder_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<ScoringMethods> methods_;
+  std::unique_ptr<LocalDocuments> docs_;
+  int64_t skipped_without_terms_ = 0;
+  std::vector<std::unique_ptr<SharedNpyFile>> theta_files_, elbo_files_;
+  std::unique_ptr<SharedTextFile> ids_file_, csv_file_;
+  std::unique_ptr<QualityAccumulator> quality_;
+  std::vector<double> method_seconds_;
+};
+
+ScoreRun::ScoreRun(StageContext& ctx, const ScoreArgs& args)
+    : ctx_(ctx), args_(args), out_(args.out_dir), recorder_("score", args.out_dir) {}
+
+void ScoreRun::LoadModel() {
+  const std::filesystem::path dir(args_.model_dir);
+  const ModelFileContents file = ReadModelFile(dir / "model.bin");
+  model_ = std::make_unique<Model>(Model::Deserialize(file.state));
+  const auto names = args_.methods.empty() ? ctx_.config.score.methods : args_.methods;
+  methods_ = std::make_unique<ScoringMethods>(*model_, names, ctx_.config);
+}
+
+void ScoreRun::OpenDocuments() {
+  const uint64_t vocab_checksum = ReadVocabFile(args_.model_dir + "/vocab.tsv").checksum;
+  if (!args_.corpus_dir.empty()) {
+    docs_ = CorpusDocuments(ctx_.comm, args_.corpus_dir, vocab_checksum);
+  } else {
+    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &skipped_without_terms_);
+  }
+  if (docs_->total() == 0) throw InputError("no documents to score");
+}
+
+void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
+  BowMatrix chunk;
+  docs_->Chunk(begin, end, chunk);
+  const BowView view = chunk.view();
+  const int64_t row = docs_->first_row() + begin;
+  std::vector<MethodResult> results;
+  for (size_t m = 0; m < methods_->size(); ++m) {
+    const auto start = std::chrono::steady_clock::now();
+    results.push_back(methods_->Run(m, view));
+    method_seconds_[m] +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    theta_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().theta)));
+    elbo_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().elbo)));
+  }
+  quality_->AddChunk(view, results);
+  std::string ids, csv;
+  const int32_t k = model_->options().num_topics;
+  for (int64_t d = 0; d < view.num_docs(); ++d) {
+    const std::string_view id = docs_->id(begin + d);
+    (ids += id) += '\n';
+    uint64_t tokens = 0;
+    for (uint32_t c : view.doc(d).counts) tokens += c;
+    csv += CsvField(id) + "," + std::to_string(tokens);
+    for (const auto& r : results) {
+      const float* theta = r.theta.data() + d * k;
+      const int32_t top = static_cast<int32_t>(std::max_element(theta, theta + k) - theta);
+      char fields[96];
+      std::snprintf(fields, sizeof fields, ",%d,%.4f,%.3f", top, theta[top], r.elbo[d]);
+      csv += fields;
+    }
+    csv += '\n';
+  }
+  ids_file_->Append(ids);
+  csv_file_->Append(csv);
+}
+
+void ScoreRun::WriteTimings() {
+  const int p = ctx_.comm.size(), r = ctx_.comm.rank();
+  nlohmann::json methods = nlohmann::json::object();
+  for (size_t m = 0; m < methods_->size(); ++m) {
+    std::vector<double> per_rank(2 * p, 0.0);  // seconds, documents
+    per_rank[2 * r] = method_seconds_[m];
+    per_rank[2 * r + 1] = static_cast<double>(docs_->size());
+    ctx_.comm.AllReduceSum(per_rank);
+    double wall = 0;
+    std::vector<double> rates;
+    for (int q = 0; q < p; ++q) {
+      wall = std::max(wall, per_rank[2 * q]);
+      rates.push_back(per_rank[2 * q] > 0 ? per_rank[2 * q + 1] / per_rank[2 * q] : 0.0);
+    }
+    const double docs = static_cast<double>(docs_->total());
+    methods[methods_->name(m)] = {{"documents", docs_->total()},
+                                  {"wall_seconds", wall},
+                                  {"documents_per_second", wall > 0 ? docs / wall : 0.0},
+                                  {"ranks", p},
+                                  {"per_rank_documents_per_second", rates}};
+  }
+  if (!ctx_.comm.is_root()) return;
+  AtomicFileWriter out(out_ / "timings.json");
+  out.Write(nlohmann::json{{"methods", methods}}.dump(2) + "\n");
+  out.Commit();
+}
+
+int ScoreRun::Run() {
+  if (args_.incremental) {
+    throw NotImplementedError("score --incremental is not implemented yet");
+  }
+  LoadModel();
+  OpenDocuments();
+  if (ctx_.comm.is_root()) CreateDirectories(out_);
+  ctx_.comm.Barrier();
+  const int64_t total = docs_->total(), k = model_->options().num_topics;
+  for (size_t m = 0; m < methods_->size(); ++m) {
+    const std::string name = methods_->name(m);
+    theta_files_.push_back(std::make_unique<SharedNpyFile>(
+        ctx_.comm, out_ / ("theta-" + name + ".npy"), "<f4", total, k));
+    elbo_files_.push_back(std::make_unique<SharedNpyFile>(
+        ctx_.comm, out_ / ("elbo-" + name + ".npy"), "<f8", total, 0));
+  }
+  std::string header = "doc_id,tokens";
+  for (size_t m = 0; m < methods_->size(); ++m) {
+    const std::string& n = methods_->name(m);
+    header += "," + n + "_top_topic," + n + "_top_weight," + n + "_elbo";
+  }
+  ids_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "doc_ids.txt", "");
+  csv_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "scores.csv", header + "\n");
+  quality_ = std::make_unique<QualityAccumulator>(*methods_, *model_, ctx_.config);
+  method_seconds_.assign(methods_->size(), 0.0);
+  ProgressReporter progress("scoring", docs_->size(), "docs", ctx_.comm.is_root(),
+                            ctx_.config.log.progress_seconds);
+  for (int64_t begin = 0; begin < docs_->size(); begin += kChunkDocs) {
+    ScoreChunk(begin, std::min(docs_->size(), begin + kChunkDocs));
+    progress.Update(std::min(docs_->size(), begin + kChunkDocs));
+  }
+  progress.Finish();
+  for (auto& f : theta_files_) f->Commit();
+  for (auto& f : elbo_files_) f->Commit();
+  ids_file_->Commit();
+  csv_file_->Commit();
+  WriteTimings();
+  const nlohmann::json quality =
+      quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv").pieces);
+  if (ctx_.comm.is_root()) {
+    AtomicFileWriter out(out_ / "quality.json");
+    out.Write(quality.dump(2) + "\n");
+    out.Commit();
+    recorder_.Write(ctx_,
+                    {args_.model_dir, args_.corpus_dir.empty() ? "raw input" : args_.corpus_dir});
+  }
+  NTM_LOG(kInfo) << "score: " << total << " documents with " << methods_->size()
+                 << " method(s) into " << out_.string()
+                 << (skipped_without_terms_ ? "; skipped without vocabulary terms: " +
+                                                  std::to_string(skipped_without_terms_)
+                                            : "");
+  return 0;
+}
+
+}  // namespace
+
+int RunScore(StageContext& ctx, const ScoreArgs& args) {
+  ScoreRun run(ctx, args);
+  return run.Run();
+}
+
+}  // namespace ntm
