@@ -101,7 +101,8 @@ struct GapFigures {
   double mean_nats = 0;
   double median_nats = 0;
   std::optional<double> mean_per_token;
-  std::vector<double> edges;    // histogram bin edges, counts.size() + 1
+  std::vector<double> edges;    // histogram bin edges: counts.size() + 1, or counts.size() if open
+  bool last_bin_open = false;   // the last bin is ">= edges.back()"
   std::vector<int64_t> counts;  // documents per bin
   int64_t above_last_edge = 0;  // outliers beyond the last edge, not in any bin
   std::vector<std::pair<int, double>> closed_share_by_steps;  // refined steps, share

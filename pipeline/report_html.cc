@@ -28,7 +28,7 @@ nav ol { columns: 2; margin: 8px 0 0; padding-left: 22px; }
 nav a { color: #0b5c95; text-decoration: none; }
 .table-wrap { overflow-x: auto; margin: 8px 0 20px; }
 table { border-collapse: collapse; font-size: 14px; }
-th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top;
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top;
   white-space: nowrap; }
 td.wrap { white-space: normal; min-width: 28em; }
 th { background: var(--head); font-weight: 600; }

@@ -94,7 +94,8 @@ Json GapJson(const std::optional<GapFigures>& gap) {
           {"mean_nats", gap->mean_nats},
           {"median_nats", gap->median_nats},
           {"mean_per_token", Optional(gap->mean_per_token)},
-          {"histogram", {{"edges", gap->edges}, {"counts", gap->counts}}},
+          {"histogram",
+           {{"edges", gap->edges}, {"counts", gap->counts}, {"last_bin_open", gap->last_bin_open}}},
           {"above_last_edge", gap->above_last_edge},
           {"closed_share_by_steps", closed},
           {"source", gap->source}};

@@ -58,18 +58,31 @@ std::vector<std::pair<int, double>> ReadClosedShares(const Json& obj, const fs::
   return shares;
 }
 
-GapFigures ReadGap(const Json& gap_json, const fs::path& file) {
-  GapFigures gap;
-  gap.documents = OptCount(gap_json, "documents", file).value_or(0);
-  gap.mean_nats = Number(gap_json, "mean_nats", file);
-  gap.median_nats = OptNumber(gap_json, "median_nats", file).value_or(NAN);
-  gap.mean_per_token = OptNumber(gap_json, "mean_per_token", file);
-  const Json& histogram = Object(gap_json, "histogram", file);
+// The histogram of quality.json's gap: edges one more than counts, or as many
+// when the last bin is open ("last_bin_open": true, as `ntm score` writes it).
+void ReadGapHistogram(const Json& histogram, const fs::path& file, GapFigures& gap) {
   gap.edges = Numbers(histogram, "edges", file);
   for (double c : Numbers(histogram, "counts", file)) gap.counts.push_back(static_cast<int64_t>(c));
-  if (!gap.counts.empty() && gap.edges.size() != gap.counts.size() + 1) {
-    Malformed(file, "gap histogram needs one more edge than counts");
+  const Json* open = Find(histogram, "last_bin_open");
+  gap.last_bin_open = open != nullptr && open->is_boolean() && open->get<bool>();
+  const size_t expected = gap.counts.size() + (gap.last_bin_open ? 0 : 1);
+  if (!gap.counts.empty() && gap.edges.size() != expected) {
+    Malformed(file, gap.last_bin_open
+                        ? "gap histogram with an open last bin needs one edge per count"
+                        : "gap histogram needs one more edge than counts");
   }
+}
+
+// quality.json's gap; nullopt when it covers no documents (ln-vi did not run).
+std::optional<GapFigures> ReadGap(const Json& gap_json, const fs::path& file) {
+  GapFigures gap;
+  gap.documents = OptCount(gap_json, "documents", file).value_or(0);
+  const auto mean = OptNumber(gap_json, "mean_nats", file);
+  if (gap.documents == 0 || !mean) return std::nullopt;
+  gap.mean_nats = *mean;
+  gap.median_nats = OptNumber(gap_json, "median_nats", file).value_or(NAN);
+  gap.mean_per_token = OptNumber(gap_json, "mean_per_token", file);
+  ReadGapHistogram(Object(gap_json, "histogram", file), file, gap);
   gap.closed_share_by_steps =
       ReadClosedShares(Object(gap_json, "closed_share_by_steps", file), file);
   gap.source = "quality.json";
@@ -90,7 +103,11 @@ TopicFigures ReadTopics(const Json& topics, const fs::path& file) {
   if (!t.top_terms.empty()) t.top_terms_source = "quality.json";
   t.npmi = Numbers(topics, "npmi", file);
   t.prevalence = Numbers(topics, "prevalence", file);
-  if (!t.prevalence.empty()) t.prevalence_source = "quality.json";
+  const std::string method = Text(topics, "prevalence_method", file);
+  if (!t.prevalence.empty()) {
+    t.prevalence_source =
+        method.empty() ? "quality.json" : "quality.json (mean θ of " + method + ")";
+  }
   t.mean_npmi = OptNumber(topics, "mean_npmi", file);
   t.diversity = OptNumber(topics, "diversity", file);
   return t;

@@ -24,9 +24,13 @@ ReportFigure GapHistogram(const GapFigures& gap, const std::string& label) {
   chart.counts = gap.counts;
   chart.markers = {{"mean " + FormatFixed(gap.mean_nats, 2), gap.mean_nats},
                    {"median " + FormatFixed(gap.median_nats, 2), gap.median_nats}};
+  chart.open_last_bin = gap.last_bin_open;
   ReportTable bins = MakeTable({"Gap (nats)", "Documents"}, {true, true});
   for (size_t i = 0; i < gap.counts.size(); ++i) {
-    bins.rows.push_back({BinLabel(gap.edges[i], gap.edges[i + 1]), FormatCount(gap.counts[i])});
+    const bool open = i + 1 >= gap.edges.size();
+    bins.rows.push_back({open ? "\xE2\x89\xA5 " + FormatAdaptive(gap.edges[i])
+                              : BinLabel(gap.edges[i], gap.edges[i + 1]),
+                         FormatCount(gap.counts[i])});
   }
   return ReportFigure{chart, bins};
 }

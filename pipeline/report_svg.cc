@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 
 #include "pipeline/report_compute.h"
@@ -34,7 +35,8 @@ struct Axis {
   double hi = 1;
   bool log = false;
   std::vector<double> ticks;
-  double step = 1;  // linear tick spacing (for tick label digits)
+  double step = 1;                  // linear tick spacing (for tick label digits)
+  std::vector<std::string> labels;  // when set, the label of each tick
 
   // `v` as a share of the axis length (0 at lo, 1 at hi).
   double Fraction(double v) const {
@@ -72,6 +74,10 @@ Axis LogAxis(double lo, double hi) {
 }
 
 std::string TickLabel(const Axis& axis, double value) {
+  if (!axis.labels.empty()) {
+    const auto it = std::find(axis.ticks.begin(), axis.ticks.end(), value);
+    return it == axis.ticks.end() ? "" : axis.labels[it - axis.ticks.begin()];
+  }
   if (axis.log) return value >= 1 ? FormatFixed(value, 0) : FormatAdaptive(value);
   const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(axis.step) + 1e-9)));
   return FormatFixed(value, decimals);
@@ -297,7 +303,8 @@ std::string RenderSvg(const BarChart& chart) {
 namespace {
 
 // Dashed vertical lines, labelled on the side away from the other markers.
-std::string Markers(const HistogramChart& chart, const Frame& f, const Axis& x) {
+std::string Markers(const HistogramChart& chart, const Frame& f, const Axis& x,
+                    const std::function<double(double)>& to_axis) {
   double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
   for (const auto& marker : chart.markers) {
     lowest = std::min(lowest, marker.second);
@@ -307,7 +314,7 @@ std::string Markers(const HistogramChart& chart, const Frame& f, const Axis& x) 
   for (size_t m = 0; m < chart.markers.size(); ++m) {
     const auto& [label, value] = chart.markers[m];
     if (!std::isfinite(value)) continue;
-    const double mx = f.X(x, value);
+    const double mx = f.X(x, to_axis(value));
     const bool left = value == lowest && lowest < highest;
     const double y = f.top + 12 + (lowest < highest ? 0.0 : 14.0 * static_cast<double>(m));
     svg += Line(mx, f.top, mx, f.bottom, m == 0 ? "marker" : "marker alt");
@@ -319,23 +326,85 @@ std::string Markers(const HistogramChart& chart, const Frame& f, const Axis& x) 
 
 }  // namespace
 
-std::string RenderSvg(const HistogramChart& chart) {
+namespace {
+
+// True when every bin has the same width (then the x axis shows values).
+bool UniformBins(const HistogramChart& chart) {
+  if (chart.open_last_bin || chart.edges.size() < 2) return false;
+  if (chart.edges.size() != chart.counts.size() + 1) return false;
+  const double width = chart.edges[1] - chart.edges[0];
+  for (size_t i = 1; i + 1 < chart.edges.size(); ++i) {
+    if (std::fabs(chart.edges[i + 1] - chart.edges[i] - width) > 1e-6 * std::fabs(width))
+      return false;
+  }
+  return true;
+}
+
+// Where `v` falls on an axis of bin indices (bin i spans [i, i + 1]).
+double BinPosition(const HistogramChart& chart, double v) {
+  const size_t bins = chart.counts.size();
+  for (size_t i = 0; i < bins; ++i) {
+    const bool open = i + 1 >= chart.edges.size();
+    if (open) return static_cast<double>(i) + 0.5;
+    if (v < chart.edges[i + 1]) {
+      const double share = (v - chart.edges[i]) / (chart.edges[i + 1] - chart.edges[i]);
+      return static_cast<double>(i) + std::clamp(share, 0.0, 1.0);
+    }
+  }
+  return static_cast<double>(bins);
+}
+
+// Unequal bins (e.g. 0, 0.1, 0.2, 0.5, 1, 2, 5, …) drawn equally wide, edges labelled.
+Axis BinIndexAxis(const HistogramChart& chart) {
+  Axis axis;
+  axis.lo = 0;
+  axis.hi = static_cast<double>(std::max<size_t>(chart.counts.size(), 1));
+  const size_t every = chart.counts.size() > 20 ? 2 : 1;
+  for (size_t i = 0; i <= chart.counts.size(); i += every) {
+    axis.ticks.push_back(static_cast<double>(i));
+    axis.labels.push_back(i < chart.edges.size() ? FormatAdaptive(chart.edges[i]) : "");
+  }
+  return axis;
+}
+
+// The chart without empty bins at either end.
+HistogramChart TrimEmptyBins(const HistogramChart& chart) {
+  size_t first = 0, last = chart.counts.size();
+  while (first < last && chart.counts[first] == 0) ++first;
+  while (last > first && chart.counts[last - 1] == 0) --last;
+  if (first == last) return chart;
+  HistogramChart trimmed = chart;
+  trimmed.counts.assign(chart.counts.begin() + first, chart.counts.begin() + last);
+  const size_t edge_end = std::min(chart.edges.size(), last + 1);
+  trimmed.edges.assign(chart.edges.begin() + first, chart.edges.begin() + edge_end);
+  trimmed.open_last_bin = chart.open_last_bin && last == chart.counts.size();
+  return trimmed;
+}
+
+}  // namespace
+
+std::string RenderSvg(const HistogramChart& full_chart) {
+  const bool uniform = UniformBins(full_chart);
+  const HistogramChart chart = uniform ? full_chart : TrimEmptyBins(full_chart);
   const double height = 280;
   const Frame f{72, 30, kWidth - 20, height - 46};
   const auto [x_lo, x_hi] = Range(chart.edges);
-  const Axis x = LinearAxis(x_lo, x_hi, 8);
+  const Axis x = uniform ? LinearAxis(x_lo, x_hi, 8) : BinIndexAxis(chart);
+  auto to_axis = [&](double v) { return uniform ? v : BinPosition(chart, v); };
   int64_t most = 1;
   for (int64_t c : chart.counts) most = std::max(most, c);
   const Axis y = LinearAxis(0, static_cast<double>(most), 5, 1);
   std::string svg = OpenSvg(height, chart.title);
   svg += VerticalAxisWithGrid(f, y, chart.y_label);
-  for (size_t i = 0; i < chart.counts.size() && i + 1 < chart.edges.size(); ++i) {
-    const double left = f.X(x, chart.edges[i]), right = f.X(x, chart.edges[i + 1]);
+  for (size_t i = 0; i < chart.counts.size(); ++i) {
+    const double left = f.X(x, uniform ? chart.edges[i] : static_cast<double>(i));
+    const double right = f.X(x, uniform ? chart.edges[i + 1] : static_cast<double>(i + 1));
     const double top = f.Y(y, static_cast<double>(chart.counts[i]));
     svg += Rect(left + 0.5, top, right - left - 1, f.bottom - top, PaletteColor(0));
   }
-  svg += HorizontalAxisWithGrid(f, x, chart.x_label, false);
-  svg += Markers(chart, f, x);
+  const std::string x_label = uniform ? chart.x_label : chart.x_label + " (bins of unequal width)";
+  svg += HorizontalAxisWithGrid(f, x, x_label, false);
+  svg += Markers(chart, f, x, to_axis);
   return svg + "</svg>";
 }
 

@@ -49,8 +49,9 @@ struct HistogramChart {
   std::string title;
   std::string x_label;
   std::string y_label;
-  std::vector<double> edges;  // counts.size() + 1
+  std::vector<double> edges;  // counts.size() + 1, or counts.size() with open_last_bin
   std::vector<int64_t> counts;
+  bool open_last_bin = false;  // the last bin has no upper edge (">= edges.back()")
   std::vector<std::pair<std::string, double>> markers;  // label, x position
 };
 

@@ -19,6 +19,8 @@ class RunRecorder {
   // Writes out_dir/config.yaml (effective config, with comments) and
   // out_dir/run.json. Call on rank 0 after the outputs are complete.
   void Write(const StageContext& ctx, const std::vector<std::string>& inputs) const;
+  // Changes the folder Write() writes to (a run that renames its output folder).
+  void set_out_dir(std::filesystem::path dir) { out_dir_ = std::move(dir); }
   // Seconds since construction.
   double elapsed_seconds() const;
 

@@ -9,6 +9,7 @@
 #include "pipeline/tokenize_support.h"
 #include "pipeline/vocab_file.h"
 #include "tokenizer/document_tokenizer.h"
+#include "tokenizer/sampling.h"
 #include "tokenizer/vocabulary.h"
 #include "tokenizer/work_assignment.h"
 
@@ -55,7 +56,8 @@ class CorpusRange final : public LocalDocuments {
 class TokenizedInput final : public LocalDocuments {
  public:
   explicit TokenizedInput(int32_t vocab_size) : docs_(vocab_size) {}
-  void Add(std::string_view id, const std::vector<TermCount>& row) {
+  void Add(std::string_view id, uint64_t content_hash, const std::vector<TermCount>& row) {
+    content_hashes_.push_back(content_hash);
     terms_.clear();
     counts_.clear();
     for (const auto& t : row) terms_.push_back(t.id), counts_.push_back(t.count);
@@ -72,9 +74,11 @@ class TokenizedInput final : public LocalDocuments {
     }
   }
   std::string_view id(int64_t i) const override { return ids_[i]; }
+  uint64_t content_hash(int64_t i) const override { return content_hashes_[i]; }
 
  private:
   BowMatrix docs_;
+  std::vector<uint64_t> content_hashes_;
   std::vector<std::string> ids_;
   std::vector<int32_t> terms_;
   std::vector<uint32_t> counts_;
@@ -99,7 +103,8 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
 std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
-                                                  int64_t* skipped) {
+                                                  const ScoredLedger* already_scored,
+                                                  int64_t* skipped, int64_t* repeated) {
   CheckInputsReadable(inputs);
   const Config tokenizer_config = LoadConfig((model_dir / "tokenizer_config.yaml").string(), {});
   const VocabFile vocab_file = ReadVocabFile(model_dir / "vocab.tsv");
@@ -119,19 +124,25 @@ std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
   auto reader = OpenReader(sources, items, reader_options);
   auto docs = std::make_unique<TokenizedInput>(vocabulary.size());
   DocumentTerms counter;
-  int64_t without_terms = 0;
+  int64_t without_terms = 0, seen_before = 0;
   for (RawDocument doc; reader->Next(doc);) {
+    const uint64_t id_hash = HashId(doc.id), content_hash = HashId(doc.text);
+    if (already_scored && already_scored->Contains(id_hash, content_hash)) {
+      ++seen_before;
+      continue;
+    }
     const auto words = pieces ? tokenizer.Pieces(doc.text) : tokenizer.Words(doc.text);
     const auto& row = counter.Count(vocabulary, words);
     if (row.empty()) {
       ++without_terms;
       continue;
     }
-    docs->Add(doc.id, row);
+    docs->Add(doc.id, content_hash, row);
   }
-  std::vector<int64_t> total = {without_terms};
+  std::vector<int64_t> total = {without_terms, seen_before};
   comm.AllReduceSum(total);
   *skipped = total[0];
+  *repeated = total[1];
   docs->Place(comm);
   return docs;
 }

@@ -13,6 +13,7 @@
 #include "libvi/bow.h"
 #include "libvi/communicator.h"
 #include "pipeline/config.h"
+#include "pipeline/incremental.h"
 
 namespace ntm {
 
@@ -26,6 +27,8 @@ class LocalDocuments {
   virtual void Chunk(int64_t begin, int64_t end, BowMatrix& out) const = 0;
   // Id of local document `i`.
   virtual std::string_view id(int64_t i) const = 0;
+  // Checksum of local document `i`'s raw text (0 when read from a corpus).
+  virtual uint64_t content_hash(int64_t) const { return 0; }
   // Global row of this rank's first document.
   int64_t first_row() const { return first_row_; }
   // Documents over all ranks.
@@ -46,10 +49,12 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
 
 // This rank's share of raw input files, tokenized with the model bundle's
 // tokenizer settings (tokenizer_config.yaml), tokenizer.model and vocab.tsv.
-// Documents without any vocabulary term are counted in `*skipped` and left out.
+// Documents without any vocabulary term are counted in `*skipped` and left
+// out; so are documents in `already_scored` (if given), counted in `*repeated`.
 std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
-                                                  int64_t* skipped);
+                                                  const ScoredLedger* already_scored,
+                                                  int64_t* skipped, int64_t* repeated);
 
 }  // namespace ntm

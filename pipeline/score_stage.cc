@@ -11,6 +11,7 @@
 
 #include "libvi/errors.h"
 #include "pipeline/atomic_file.h"
+#include "pipeline/incremental.h"
 #include "pipeline/log.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
@@ -18,6 +19,7 @@
 #include "pipeline/score_documents.h"
 #include "pipeline/score_methods.h"
 #include "pipeline/score_quality.h"
+#include "pipeline/shard.h"
 #include "pipeline/shared_output.h"
 #include "pipeline/stages.h"
 #include "pipeline/vocab_file.h"
@@ -45,15 +47,20 @@ class ScoreRun {
   void OpenDocuments();
   void ScoreChunk(int64_t begin, int64_t end);
   void WriteTimings();
+  ScoredLedger PrepareIncremental();
+  void FinishIncremental();
 
   StageContext& ctx_;
   const ScoreArgs& args_;
-  const std::filesystem::path out_;
+  std::filesystem::path out_;
   RunRecorder recorder_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<ScoringMethods> methods_;
   std::unique_ptr<LocalDocuments> docs_;
-  int64_t skipped_without_terms_ = 0;
+  int64_t skipped_without_terms_ = 0, already_scored_ = 0;
+  std::unique_ptr<ScoresRootLock> lock_;
+  std::unique_ptr<SharedTextFile> ledger_file_;
+  std::string dated_folder_;
   std::vector<std::unique_ptr<SharedNpyFile>> theta_files_, elbo_files_;
   std::unique_ptr<SharedTextFile> ids_file_, csv_file_;
   std::unique_ptr<QualityAccumulator> quality_;
@@ -75,10 +82,50 @@ void ScoreRun::OpenDocuments() {
   const uint64_t vocab_checksum = ReadVocabFile(args_.model_dir + "/vocab.tsv").checksum;
   if (!args_.corpus_dir.empty()) {
     docs_ = CorpusDocuments(ctx_.comm, args_.corpus_dir, vocab_checksum);
+  } else if (args_.incremental) {
+    const ScoredLedger ledger = PrepareIncremental();
+    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &ledger,
+                              &skipped_without_terms_, &already_scored_);
   } else {
-    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &skipped_without_terms_);
+    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, nullptr,
+                              &skipped_without_terms_, &already_scored_);
   }
-  if (docs_->total() == 0) throw InputError("no documents to score");
+  if (docs_->total() == 0 && !args_.incremental) throw InputError("no documents to score");
+}
+
+// Takes the lock on the scores root, clears what killed runs left, reads the
+// ledger and picks the folder this run will write (under a temporary name).
+ScoredLedger ScoreRun::PrepareIncremental() {
+  const std::filesystem::path root(args_.out_dir);
+  std::vector<char> name;
+  if (ctx_.comm.is_root()) {
+    CreateDirectories(root);
+    lock_ = std::make_unique<ScoresRootLock>(root);
+    RemoveIncompleteRuns(root);
+    const std::string dated = NextDatedFolder(root);
+    name.assign(dated.begin(), dated.end());
+  }
+  ctx_.comm.Broadcast(name, 0);
+  dated_folder_.assign(name.begin(), name.end());
+  out_ = root / (".incoming-" + dated_folder_);
+  return ScoredLedger::Load(root);
+}
+
+// Writes the summary and makes the dated folder appear, complete, in one rename.
+void ScoreRun::FinishIncremental() {
+  ledger_file_->Commit();
+  if (!ctx_.comm.is_root()) return;
+  const nlohmann::json summary = {{"folder", dated_folder_},
+                                  {"new_documents", docs_->total()},
+                                  {"already_scored", already_scored_},
+                                  {"skipped_without_terms", skipped_without_terms_},
+                                  {"methods", methods_->size()}};
+  AtomicFileWriter out(out_ / "summary.json");
+  out.Write(summary.dump(2) + "\n");
+  out.Commit();
+  const auto final_dir = std::filesystem::path(args_.out_dir) / dated_folder_;
+  std::filesystem::rename(out_, final_dir);
+  out_ = final_dir;
 }
 
 void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
@@ -115,6 +162,13 @@ void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
   }
   ids_file_->Append(ids);
   csv_file_->Append(csv);
+  if (ledger_file_) {
+    std::string lines;
+    for (int64_t d = 0; d < view.num_docs(); ++d) {
+      lines += LedgerLine(DocumentKey(docs_->id(begin + d)), docs_->content_hash(begin + d));
+    }
+    ledger_file_->Append(lines);
+  }
 }
 
 void ScoreRun::WriteTimings() {
@@ -145,13 +199,21 @@ void ScoreRun::WriteTimings() {
 }
 
 int ScoreRun::Run() {
-  if (args_.incremental) {
-    throw NotImplementedError("score --incremental is not implemented yet");
+  if (args_.incremental && args_.inputs.empty()) {
+    throw ConfigError("--incremental scores raw notes: give --input, not --corpus");
   }
   LoadModel();
   OpenDocuments();
+  if (args_.incremental && docs_->total() == 0) {
+    NTM_LOG(kInfo) << "score --incremental: nothing new (" << already_scored_
+                   << " documents already scored)";
+    return 0;
+  }
   if (ctx_.comm.is_root()) CreateDirectories(out_);
   ctx_.comm.Barrier();
+  if (args_.incremental) {
+    ledger_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "scored.tsv", "");
+  }
   const int64_t total = docs_->total(), k = model_->options().num_topics;
   for (size_t m = 0; m < methods_->size(); ++m) {
     const std::string name = methods_->name(m);
@@ -187,11 +249,15 @@ int ScoreRun::Run() {
     AtomicFileWriter out(out_ / "quality.json");
     out.Write(quality.dump(2) + "\n");
     out.Commit();
+    recorder_.set_out_dir(out_);
     recorder_.Write(ctx_,
                     {args_.model_dir, args_.corpus_dir.empty() ? "raw input" : args_.corpus_dir});
   }
+  if (args_.incremental) FinishIncremental();
   NTM_LOG(kInfo) << "score: " << total << " documents with " << methods_->size()
                  << " method(s) into " << out_.string()
+                 << (already_scored_ ? "; already scored before: " + std::to_string(already_scored_)
+                                     : "")
                  << (skipped_without_terms_ ? "; skipped without vocabulary terms: " +
                                                   std::to_string(skipped_without_terms_)
                                             : "");

@@ -84,6 +84,7 @@ SharedTextFile::SharedTextFile(Communicator& comm, std::filesystem::path path, s
 }
 
 SharedTextFile::~SharedTextFile() {
+  if (committed_) return;
   part_.close();
   std::error_code ignored;
   std::filesystem::remove(PartPath(comm_.rank()), ignored);
@@ -116,6 +117,7 @@ void SharedTextFile::Commit() {
     out.Commit();
   }
   comm_.Barrier();  // parts are removed only after rank 0 has read them
+  std::filesystem::remove(PartPath(comm_.rank()));
   committed_ = true;
 }
 
