@@ -46,6 +46,9 @@ CorpusRun ReadCorpus(const fs::path& dir) {
   corpus.shards = static_cast<int64_t>(Array(root, "shards", file).size());
   corpus.rejected = Counts(Object(root, "rejected", file), file);
   corpus.changed = Counts(Object(root, "changed", file), file);
+  const Json* counters = Find(root, "counters");
+  corpus.malformed_by_cause = IntegerFields(counters ? Find(*counters, "malformed") : nullptr);
+  corpus.vocabulary_pruning = IntegerFields(Find(root, "vocabulary_pruning"));
   return corpus;
 }
 

@@ -49,6 +49,10 @@ struct CorpusRun : RunFolder {
   int64_t shards = 0;
   std::vector<std::pair<std::string, int64_t>> rejected;  // reason, documents
   std::vector<std::pair<std::string, int64_t>> changed;   // reason, documents
+  // Beyond the contract, when the tokenizer writes them: malformed records by
+  // cause (counters.malformed) and vocabulary pruning (vocabulary_pruning).
+  std::vector<std::pair<std::string, int64_t>> malformed_by_cause;
+  std::vector<std::pair<std::string, int64_t>> vocabulary_pruning;
 };
 
 // One point of a training curve.

@@ -45,6 +45,14 @@ std::string FormatAdaptive(double value) {
   return buffer;
 }
 
+std::string FormatCompact(double value) {
+  if (!std::isfinite(value)) return "n/a";
+  if (value == std::round(value)) return FormatFixed(value, 0);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3g", value);
+  return buffer;
+}
+
 std::string FormatRatio(double value) {
   if (!std::isfinite(value)) return "n/a";
   const double magnitude = std::fabs(value);

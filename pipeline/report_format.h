@@ -17,6 +17,8 @@ std::string FormatCount(int64_t value);
 // A rate or size with precision that suits its magnitude: 124000 -> "124,000",
 // 62.5 -> "62.5", 5.5 -> "5.50", 0.0123 -> "0.0123".
 std::string FormatAdaptive(double value);
+// The shortest readable form: 1000 -> "1,000", 0.5 -> "0.5", 2 -> "2" (axis labels, bin edges).
+std::string FormatCompact(double value);
 // A ratio such as a speedup: 200 -> "200×", 19.74 -> "19.7×", 1.93 -> "1.93×".
 std::string FormatRatio(double value);
 // A share in [0, 1] as a percentage with one decimal: 0.834 -> "83.4%".

@@ -31,8 +31,8 @@ table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top;
   white-space: nowrap; }
 td.wrap { white-space: normal; min-width: 28em; }
-th { background: var(--head); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { background: var(--head); font-weight: 600; white-space: normal; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .note { background: #fff6e0; border-left: 4px solid #E69F00; padding: 8px 14px; margin: 12px 0; max-width: 90ch; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em;

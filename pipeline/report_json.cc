@@ -29,7 +29,9 @@ Json CorpusJson(const CorpusRun& c) {
           {"input_bytes", c.input_bytes},
           {"shards", c.shards},
           {"rejected", CountsJson(c.rejected)},
-          {"changed", CountsJson(c.changed)}};
+          {"changed", CountsJson(c.changed)},
+          {"malformed_by_cause", CountsJson(c.malformed_by_cause)},
+          {"vocabulary_pruning", CountsJson(c.vocabulary_pruning)}};
 }
 
 Json CurveJson(const std::vector<CurvePoint>& points) {

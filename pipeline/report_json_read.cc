@@ -104,4 +104,15 @@ std::vector<std::pair<std::string, int64_t>> Counts(const Json& obj, const fs::p
   return counts;
 }
 
+std::vector<std::pair<std::string, int64_t>> IntegerFields(const Json* obj) {
+  std::vector<std::pair<std::string, int64_t>> fields;
+  if (obj == nullptr || !obj->is_object()) return fields;
+  for (const auto& [key, value] : obj->items()) {
+    if (value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0)) {
+      fields.emplace_back(key, value.get<int64_t>());
+    }
+  }
+  return fields;
+}
+
 }  // namespace ntm::report_json

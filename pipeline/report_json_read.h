@@ -50,4 +50,8 @@ std::vector<double> Numbers(const Json& obj, const std::string& key,
 std::vector<std::pair<std::string, int64_t>> Counts(const Json& obj,
                                                     const std::filesystem::path& file);
 
+// The fields of `obj` that hold non-negative integers, in file order; others
+// are skipped (for optional extras outside the documented schema).
+std::vector<std::pair<std::string, int64_t>> IntegerFields(const Json* obj);
+
 }  // namespace ntm::report_json

@@ -55,6 +55,7 @@ std::vector<std::pair<int, double>> ReadClosedShares(const Json& obj, const fs::
     }
     shares.emplace_back(std::stoi(steps), Number(obj, steps, file));
   }
+  std::sort(shares.begin(), shares.end());  // JSON objects may come in key order: "1", "20", "5"
   return shares;
 }
 

@@ -28,7 +28,7 @@ ReportFigure GapHistogram(const GapFigures& gap, const std::string& label) {
   ReportTable bins = MakeTable({"Gap (nats)", "Documents"}, {true, true});
   for (size_t i = 0; i < gap.counts.size(); ++i) {
     const bool open = i + 1 >= gap.edges.size();
-    bins.rows.push_back({open ? "\xE2\x89\xA5 " + FormatAdaptive(gap.edges[i])
+    bins.rows.push_back({open ? "\xE2\x89\xA5 " + FormatCompact(gap.edges[i])
                               : BinLabel(gap.edges[i], gap.edges[i + 1]),
                          FormatCount(gap.counts[i])});
   }

@@ -39,10 +39,23 @@ ReportTable RejectTable(const CorpusRun& c) {
     table.rows.push_back(
         {"rejected", Humanize(reason), FormatCount(n), ShareOf(n, c.documents_read)});
   }
+  for (const auto& [cause, n] : c.malformed_by_cause) {
+    if (n > 0) {
+      table.rows.push_back({"rejected", "malformed: " + Humanize(cause), FormatCount(n),
+                            ShareOf(n, c.documents_read)});
+    }
+  }
   for (const auto& [reason, n] : c.changed) {
     table.rows.push_back(
         {"changed", Humanize(reason), FormatCount(n), ShareOf(n, c.documents_read)});
   }
+  return table;
+}
+
+ReportTable PruningTable(const CorpusRun& c) {
+  ReportTable table = MakeTable({"Vocabulary pruning", "Terms"}, {false, true});
+  for (const auto& [what, n] : c.vocabulary_pruning)
+    table.rows.push_back({Humanize(what), FormatCount(n)});
   return table;
 }
 
@@ -55,6 +68,7 @@ void AddCorpus(const CorpusRun& c, bool with_heading, ReportSection& section) {
   } else {
     section.blocks.push_back(std::move(rejects));
   }
+  if (!c.vocabulary_pruning.empty()) section.blocks.push_back(PruningTable(c));
 }
 
 ChartSeries Curve(const std::string& label, const std::vector<CurvePoint>& points,
@@ -114,7 +128,8 @@ void AddEpochFigures(const ModelRun& m, std::vector<std::vector<std::string>>& r
   }
   rows.push_back({"Epochs", FormatCount(static_cast<int64_t>(m.epochs.size()))});
   rows.push_back({"Time per epoch (mean)", FormatSeconds(seconds / m.epochs.size())});
-  rows.push_back({"Training time (sum of epochs)", FormatDurationOrDays(seconds)});
+  rows.push_back({"Training time (sum of epochs)",
+                  seconds < 60 ? FormatSeconds(seconds) : FormatDurationOrDays(seconds)});
   if (seconds > 0)
     rows.push_back({"Documents/s (over all epochs)", FormatAdaptive(documents / seconds)});
 }
@@ -123,7 +138,7 @@ ReportTable EpochTable(const ModelRun& m) {
   ReportTable table = MakeTable({"Epoch", "Step", "Seconds", "Documents", "Documents/s"},
                                 {true, true, true, true, true});
   for (const auto& e : m.epochs) {
-    table.rows.push_back({FormatCount(e.epoch), FormatCount(e.step), FormatFixed(e.seconds, 2),
+    table.rows.push_back({FormatCount(e.epoch), FormatCount(e.step), FormatAdaptive(e.seconds),
                           FormatCount(e.documents),
                           e.seconds > 0 ? FormatAdaptive(e.documents / e.seconds) : "n/a"});
   }

@@ -247,7 +247,11 @@ Axis BarAxis(const BarChart& chart) {
   auto [lo, hi] = Range(all);
   if (!std::isfinite(lo)) lo = hi = 1;
   if (chart.log_scale) return LogAxis(std::max(lo, 1e-12), std::max(hi, 1e-12));
-  return LinearAxis(std::min(lo, 0.0), std::max(hi, 0.0), 6);
+  Axis axis = LinearAxis(std::min(lo, 0.0), std::max(hi, 0.0), 6);
+  if (chart.format == ValueFormat::kPercent) {
+    for (double t : axis.ticks) axis.labels.push_back(FormatCompact(t * 100) + "%");
+  }
+  return axis;
 }
 
 std::string BarColor(const BarChart& chart, size_t g, size_t s) {
@@ -362,7 +366,7 @@ Axis BinIndexAxis(const HistogramChart& chart) {
   const size_t every = chart.counts.size() > 20 ? 2 : 1;
   for (size_t i = 0; i <= chart.counts.size(); i += every) {
     axis.ticks.push_back(static_cast<double>(i));
-    axis.labels.push_back(i < chart.edges.size() ? FormatAdaptive(chart.edges[i]) : "");
+    axis.labels.push_back(i < chart.edges.size() ? FormatCompact(chart.edges[i]) : "");
   }
   return axis;
 }

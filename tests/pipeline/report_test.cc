@@ -181,7 +181,9 @@ json QualityJson() {
             {"npmi", {0.12, 0.08, -0.02}},
             {"mean_npmi", 0.06},
             {"diversity", 0.82},
-            {"prevalence", {0.5, 0.3, 0.2}}}}};
+            {"prevalence", {0.5, 0.3, 0.2}},
+            {"prevalence_method", "amortized"}}},
+          {"gap", {{"documents", 0}}}};  // as `ntm score` writes it without ln-vi
 }
 
 // corpus/, model/, scores-p1/ (no quality.json), scores-p2/ (with quality.json).
@@ -225,19 +227,29 @@ double MeanL1(const std::vector<float>& a, const std::vector<float>& b) {
   return total / kDocs;
 }
 
+// One report of the full fixture, written once and shared by the tests below.
 class ReportTest : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() {
+    fixture_ = new Fixture;
+    RunReportOn(fixture_->AllDirs(), fixture_->out);
+  }
+  static void TearDownTestSuite() {
+    delete fixture_;
+    fixture_ = nullptr;
+  }
   void SetUp() override {
-    RunReportOn(f_.AllDirs(), f_.out);
     html_ = ReadBytes(f_.out / "report.html");
     md_ = ReadBytes(f_.out / "report.md");
-    json_text_ = ReadBytes(f_.out / "report.json");
-    report_ = json::parse(json_text_);
+    report_ = json::parse(ReadBytes(f_.out / "report.json"));
   }
-  Fixture f_;
-  std::string html_, md_, json_text_;
+  static Fixture* fixture_;
+  const Fixture& f_ = *fixture_;
+  std::string html_, md_;
   json report_;
 };
+
+Fixture* ReportTest::fixture_ = nullptr;
 
 TEST_F(ReportTest, HtmlIsOneSelfContainedFile) {
   ASSERT_FALSE(html_.empty());
@@ -394,23 +406,46 @@ TEST(ReportGapTest, ComputesTheGapFromPerDocumentElbos) {
   EXPECT_NE(section.find(FormatPercent(12.0 / 44.0)), std::string::npos);
 }
 
+// The gap as `ntm score` writes it: fixed bins of unequal width, the last one open.
+json ScoreStageGap() {
+  return {{"documents", 2480},
+          {"mean_nats", 3.2},
+          {"median_nats", 2.1},
+          {"min_nats", -0.01},
+          {"mean_per_token", 0.02},
+          {"histogram",
+           {{"edges", {0, 0.1, 0.2, 0.5, 1, 2, 5, 10}},
+            {"counts", {3, 7, 20, 400, 900, 800, 300, 50}},
+            {"last_bin_open", true}}},
+          {"closed_share_by_steps", {{"1", 0.21}, {"5", 0.55}, {"20", 0.83}}}};
+}
+
 TEST(ReportGapTest, ReadsTheGapFromQualityJson) {
   Fixture f;
   json quality = QualityJson();
-  quality["gap"] = {{"documents", 2480},
-                    {"mean_nats", 3.2},
-                    {"median_nats", 2.1},
-                    {"mean_per_token", 0.02},
-                    {"histogram", {{"edges", {0, 0.5, 1.0, 1.5}}, {"counts", {10, 40, 5}}}},
-                    {"closed_share_by_steps", {{"1", 0.21}, {"5", 0.55}, {"20", 0.83}}}};
+  quality["gap"] = ScoreStageGap();
   WriteJson(f.p2 / "quality.json", quality);
   RunReportOn({f.p2.string()}, f.out);
   const std::string gap = SectionHtml(ReadBytes(f.out / "report.html"), "gap");
   EXPECT_NE(gap.find("<svg"), std::string::npos);
   EXPECT_NE(gap.find("83.0%"), std::string::npos);
   EXPECT_NE(gap.find("3.200"), std::string::npos);
+  EXPECT_NE(gap.find("bins of unequal width"), std::string::npos);
   const std::string md = ReadBytes(f.out / "report.md");
   EXPECT_NE(md.find("| 20 | 83.0% |"), std::string::npos);
+  EXPECT_NE(md.find("| 0.5 to 1.0 | 400 |"), std::string::npos);
+  EXPECT_NE(md.find("| \xE2\x89\xA5 10 | 50 |"), std::string::npos);  // the open last bin
+  const json report = json::parse(ReadBytes(f.out / "report.json"));
+  EXPECT_TRUE(report["scores"][0]["gap"]["histogram"]["last_bin_open"].get<bool>());
+}
+
+TEST(ReportGapTest, HistogramWithTheWrongNumberOfEdgesIsAnInputError) {
+  Fixture f;
+  json quality = QualityJson();
+  quality["gap"] = ScoreStageGap();
+  quality["gap"]["histogram"]["last_bin_open"] = false;
+  WriteJson(f.p2 / "quality.json", quality);
+  EXPECT_THROW(RunReportOn({f.p2.string()}, f.out), InputError);
 }
 
 TEST(ReportErrorTest, MalformedTimingsJsonIsAnInputErrorNamingTheFile) {
@@ -480,6 +515,8 @@ TEST(ReportFormatTest, Numbers) {
   EXPECT_EQ(FormatCount(2480), "2,480");
   EXPECT_EQ(FormatAdaptive(124000), "124,000");
   EXPECT_EQ(FormatAdaptive(5.5), "5.50");
+  EXPECT_EQ(FormatCompact(1000), "1,000");
+  EXPECT_EQ(FormatCompact(0.5), "0.5");
   EXPECT_EQ(FormatRatio(1.9077), "1.91\xC3\x97");
   EXPECT_EQ(FormatPercent(0.834), "83.4%");
   EXPECT_EQ(FormatDurationOrDays(80.6), "0:01:21");
