@@ -1,6 +1,7 @@
 #include "pipeline/score_methods.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "libvi/errors.h"
 #include "pipeline/libvi_options.h"
@@ -36,9 +37,37 @@ int ScoringMethods::Find(const std::string& name) const {
   return it == names_.end() ? -1 : static_cast<int>(it - names_.begin());
 }
 
-MethodResult ScoringMethods::Run(size_t m, const BowView& docs) const {
+namespace {
+
+class Stopwatch {
+ public:
+  explicit Stopwatch(double* total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~Stopwatch() { Stop(); }
+  void Stop() {
+    if (!total_) return;
+    *total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    total_ = nullptr;
+  }
+
+ private:
+  double* total_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+MethodResult ScoringMethods::Run(size_t m, const BowView& docs, double* inference_seconds) const {
   MethodResult out;
   const std::string& name = names_[m];
+  Stopwatch timer(inference_seconds);
+  if (name == "amortized") {
+    AmortizedOptions options = AmortizedOptionsFrom(config_);
+    options.compute_elbo = false;
+    out.theta = inference_.Amortized(docs, options).theta;
+    timer.Stop();
+    out.elbo = inference_.Amortized(docs, AmortizedOptionsFrom(config_)).elbo;
+    return out;
+  }
   if (name == "classical") {
     ClassicalViBatch batch = classical_->InferBatch(docs);
     out.theta = std::move(batch.theta);
@@ -46,8 +75,20 @@ MethodResult ScoringMethods::Run(size_t m, const BowView& docs) const {
     return out;
   }
   InferenceResult r;
-  if (name == "amortized") r = inference_.Amortized(docs, AmortizedOptionsFrom(config_));
-  if (name == "refined") r = inference_.Refined(docs, RefineOptionsFrom(config_));
+  if (name == "refined") {
+    // Timed: the refinement a user runs. Untimed: the same steps again with
+    // ELBO evaluations after 1, 5 and 20 steps for the gap figures.
+    RefineOptions options = RefineOptionsFrom(config_);
+    options.compute_elbo = false;
+    options.record_steps.clear();
+    out.theta = inference_.Refined(docs, options).theta;
+    timer.Stop();
+    r = inference_.Refined(docs, RefineOptionsFrom(config_));
+    out.elbo = std::move(r.elbo);
+    out.record_steps = std::move(r.record_steps);
+    out.elbo_at_steps = std::move(r.elbo_at_steps);
+    return out;
+  }
   if (name == "ln-vi") r = inference_.LnVi(docs, LnViOptionsFrom(config_));
   out.theta = std::move(r.theta);
   out.elbo = std::move(r.elbo);

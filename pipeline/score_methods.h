@@ -35,8 +35,11 @@ class ScoringMethods {
   const std::string& name(size_t m) const { return names_[m]; }
   // Index of `name`, or -1.
   int Find(const std::string& name) const;
-  // Runs method `m` on `docs`.
-  MethodResult Run(size_t m, const BowView& docs) const;
+  // Runs method `m` on `docs`. If `inference_seconds` is given, adds the time
+  // spent inferring θ — what a user pays per document — and not the time of
+  // evaluating the ELBO for the report (for `amortized` that evaluation costs
+  // far more than the encoder pass itself, so it runs untimed afterwards).
+  MethodResult Run(size_t m, const BowView& docs, double* inference_seconds = nullptr) const;
   // β as K×V row-major (lda), for perplexity and NPMI; empty for prodlda.
   const std::vector<float>& topics() const { return beta_; }
 

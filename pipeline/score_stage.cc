@@ -135,10 +135,7 @@ void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
   const int64_t row = docs_->first_row() + begin;
   std::vector<MethodResult> results;
   for (size_t m = 0; m < methods_->size(); ++m) {
-    const auto start = std::chrono::steady_clock::now();
-    results.push_back(methods_->Run(m, view));
-    method_seconds_[m] +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    results.push_back(methods_->Run(m, view, &method_seconds_[m]));
     theta_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().theta)));
     elbo_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().elbo)));
   }
