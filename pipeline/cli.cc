@@ -158,7 +158,7 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
   int code = kExitSoftware;
   bool failed = true;
   try {
-    if (stage != "version") {
+    if (stage == "tokenize" || stage == "train" || stage == "score") {
       NTM_LOG(kInfo) << "ntm " << stage << " on " << comm->size() << " rank(s); effective config:\n"
                      << ConfigToYaml(config, false);
     }

@@ -1,9 +1,5 @@
 #include "pipeline/incremental.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <ctime>
 #include <fstream>
 
@@ -49,22 +45,6 @@ ScoredLedger ScoredLedger::Load(const std::filesystem::path& root) {
 
 bool ScoredLedger::Contains(uint64_t id_hash, uint64_t content_hash) const {
   return keys_.count(LedgerKey(id_hash, content_hash)) > 0;
-}
-
-ScoresRootLock::ScoresRootLock(const std::filesystem::path& root) {
-  const auto path = root / ".lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd_ < 0) throw OutputError("cannot create the lock file " + path.string());
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-    throw TemporaryError("another scoring run holds the lock on " + root.string() +
-                         "; try again when it has finished");
-  }
-}
-
-ScoresRootLock::~ScoresRootLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 std::string NextDatedFolder(const std::filesystem::path& root) {

@@ -37,19 +37,6 @@ uint64_t LedgerKey(uint64_t id_hash, uint64_t content_hash);
 // One ledger line: "<id hash>\t<content hash>\n" in hex (no document text).
 std::string LedgerLine(uint64_t id_hash, uint64_t content_hash);
 
-// An exclusive lock on a scores root, held for the life of the object (rank 0).
-class ScoresRootLock {
- public:
-  // TemporaryError (exit 75) if another run holds it.
-  explicit ScoresRootLock(const std::filesystem::path& root);
-  ~ScoresRootLock();
-  ScoresRootLock(const ScoresRootLock&) = delete;
-  ScoresRootLock& operator=(const ScoresRootLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
 // The dated folder name for today (UTC), e.g. "2026-11-26", or "2026-11-26.2"
 // if that exists already.
 std::string NextDatedFolder(const std::filesystem::path& root);

@@ -11,6 +11,7 @@
 
 #include "libvi/errors.h"
 #include "pipeline/atomic_file.h"
+#include "pipeline/folder_lock.h"
 #include "pipeline/incremental.h"
 #include "pipeline/log.h"
 #include "pipeline/model_file.h"
@@ -58,7 +59,7 @@ class ScoreRun {
   std::unique_ptr<ScoringMethods> methods_;
   std::unique_ptr<LocalDocuments> docs_;
   int64_t skipped_without_terms_ = 0, already_scored_ = 0;
-  std::unique_ptr<ScoresRootLock> lock_;
+  std::unique_ptr<FolderLock> lock_;
   std::unique_ptr<SharedTextFile> ledger_file_;
   std::string dated_folder_;
   std::vector<std::unique_ptr<SharedNpyFile>> theta_files_, elbo_files_;
@@ -100,7 +101,7 @@ ScoredLedger ScoreRun::PrepareIncremental() {
   std::vector<char> name;
   if (ctx_.comm.is_root()) {
     CreateDirectories(root);
-    lock_ = std::make_unique<ScoresRootLock>(root);
+    lock_ = std::make_unique<FolderLock>(root);
     RemoveIncompleteRuns(root);
     const std::string dated = NextDatedFolder(root);
     name.assign(dated.begin(), dated.end());

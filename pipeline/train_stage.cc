@@ -20,6 +20,7 @@
 #include "pipeline/batch_plan.h"
 #include "pipeline/checksum.h"
 #include "pipeline/corpus.h"
+#include "pipeline/folder_lock.h"
 #include "pipeline/libvi_options.h"
 #include "pipeline/log.h"
 #include "pipeline/model_file.h"
@@ -206,7 +207,11 @@ void TrainingRun::WriteFinalOutputs() {
 }
 
 int TrainingRun::Run() {
-  if (ctx_.comm.is_root()) CreateDirectories(out_);
+  std::unique_ptr<FolderLock> lock;  // two runs must never train into one folder
+  if (ctx_.comm.is_root()) {
+    CreateDirectories(out_);
+    lock = std::make_unique<FolderLock>(out_);
+  }
   ctx_.comm.Barrier();
   InstallStopHandlers();
   StartOrResume();

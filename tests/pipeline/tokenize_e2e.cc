@@ -10,8 +10,9 @@
 //  - bad input is counted exactly (skip) or ends the run with exit 65 naming
 //    the file and line (fail); a missing input exits 66 before creating
 //    anything; planted note text never reaches an output file or a message;
-//  - CSV (RFC 4180, quoted commas, quotes and line breaks), .gz and folders of
-//    .txt files are read.
+//  - CSV (RFC 4180, quoted commas, quotes and line breaks), .gz, CRLF JSONL
+//    and folders of .txt files are read;
+//  - an existing corpus is never overwritten (73); outputs are not readable by others.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -184,8 +185,13 @@ TEST_F(TokenizeE2e, EveryRankCountWritesTheSameVocabularyAndDocuments) {
     // Same counts in the manifest; only the shard layout may differ.
     const json a = Manifest(Corpus("p1")), b = Manifest(Corpus(p));
     for (const char* key : {"documents", "tokens", "vocab_size", "vocab_checksum", "rejected",
-                            "changed", "counters", "tokenizer", "vocabulary_pruning"}) {
+                            "changed", "counters", "vocabulary_pruning"}) {
       EXPECT_EQ(a.at(key), b.at(key)) << p << ": manifest " << key;
+    }
+    // Tokenizer counters too, except those of the per-rank piece cache.
+    for (const auto& [key, value] : a.at("tokenizer").items()) {
+      if (key.starts_with("cache.")) continue;
+      EXPECT_EQ(value, b.at("tokenizer").at(key)) << p << ": manifest tokenizer." << key;
     }
   }
   // The ids are the input ids, in input order.
@@ -223,6 +229,29 @@ TEST_F(TokenizeE2e, SameRankCountTwiceIsByteIdentical) {
   // No spill or temporary files are left behind.
   for (const auto& [name, _] : a) {
     EXPECT_FALSE(name.find(".tmp") != std::string::npos || name.starts_with(".")) << name;
+  }
+  // Tokenizing into an existing corpus is refused (73) and changes nothing.
+  const auto again = Tokenize(2, config_, input_, Corpus("p2"));
+  EXPECT_EQ(again.exit_code, 73) << again.output;
+  EXPECT_NE(again.output.find("manifest.json"), std::string::npos) << again.output;
+  EXPECT_TRUE(FolderContents(Corpus("p2"), {"run.json"}) == a) << "an existing corpus changed";
+}
+
+// README: "Output files are created readable by owner and group only."
+TEST_F(TokenizeE2e, OutputFilesAreNotReadableByOthers) {
+  const std::string out = *dir_ / "modes";
+  const auto r = RunCommand("umask 022 && " + Mpirun(2) + kNtm + " tokenize --config " + config_ +
+                            " --input " + input_ + " --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto bow = RunCommand("umask 022 && " + kNtm + " export-bow --corpus " + out + " --out " +
+                              out + "-bow");
+  ASSERT_EQ(bow.exit_code, 0) << bow.output;
+  for (const std::string& folder : {out, out + "-bow"}) {
+    EXPECT_EQ(fs::status(folder).permissions() & fs::perms::others_all, fs::perms::none) << folder;
+    for (const auto& e : fs::recursive_directory_iterator(folder)) {
+      EXPECT_EQ(e.status().permissions() & fs::perms::others_all, fs::perms::none)
+          << e.path() << " is accessible to others";
+    }
   }
 }
 
@@ -365,11 +394,31 @@ TEST_F(TokenizeE2e, MalformedRecordWithOnErrorFailExits65NamingFileAndLine) {
   EXPECT_NE(r.output.find("invalid_json"), std::string::npos) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line:\n" << r.output;
   EXPECT_EQ(r.output.find("ZEBRA"), std::string::npos) << "note text in the error message";
-  // Under mpirun the failing rank ends the job with the same code.
-  const auto r2 = Tokenize(2, config_, input, *dir_ / "fail-2", "--set tokenize.on_error=fail");
-  EXPECT_EQ(r2.exit_code, 65) << r2.output;
-  EXPECT_NE(r2.output.find(input), std::string::npos) << r2.output;
-  EXPECT_EQ(r2.output.find("ZEBRA"), std::string::npos) << "note text in the error message";
+  // Under mpirun the failing rank ends the job with the same code. A rank
+  // reading a byte range does not know line numbers: it names the record's
+  // byte offset instead, which must be exact.
+  size_t offset = 0;
+  for (int line = 1; line < planted.malformed_line; ++line) {
+    offset = planted.text.find('\n', offset) + 1;
+  }
+  for (int ranks : {2, 3}) {
+    const auto r2 = Tokenize(ranks, config_, input, *dir_ / ("fail-" + std::to_string(ranks)),
+                             "--set tokenize.on_error=fail");
+    EXPECT_EQ(r2.exit_code, 65) << r2.output;
+    const bool names_line = r2.output.find(where) != std::string::npos;
+    const bool names_offset =
+        r2.output.find(input + " (byte " + std::to_string(offset) + ")") != std::string::npos;
+    EXPECT_TRUE(names_line || names_offset)
+        << "expected " << where << " or byte " << offset << " in\n" << r2.output;
+    EXPECT_EQ(r2.output.find("ZEBRA"), std::string::npos) << "note text in the error message";
+  }
+  // Whatever a failed run left behind holds no note text either.
+  std::string leaked;
+  for (const char* out : {"fail-1", "fail-2", "fail-3"}) {
+    if (!fs::exists(*dir_ / out)) continue;
+    EXPECT_FALSE(AnyFileContains(*dir_ / out, "ZEBRA", &leaked)) << "note text in " << leaked;
+    EXPECT_FALSE(AnyFileContains(*dir_ / out, "zebra-quokka", &leaked)) << "note text in " << leaked;
+  }
 }
 
 TEST_F(TokenizeE2e, DuplicateIdWithPolicyFailExits65NamingTheId) {
@@ -428,6 +477,12 @@ TEST_F(TokenizeE2e, CsvGzipAndTxtFolderInputs) {
   const std::string csv_path = *dir_ / "in/fmt/notes.csv";
   WriteFile(csv_path, csv);
   ASSERT_EQ(RunCommand("gzip -c " + jsonl + " > " + jsonl + ".gz").exit_code, 0);
+  // CRLF line ends and no line break after the last record.
+  std::string crlf;
+  for (const auto& line : real) crlf += line + "\r\n";
+  crlf.resize(crlf.size() - 2);
+  const std::string crlf_path = *dir_ / "in/fmt/crlf.jsonl";
+  WriteFile(crlf_path, crlf);
   const std::string txt_dir = *dir_ / "in/fmt/txt";
   std::set<std::string> txt_ids;
   for (size_t i = 0; i < 40; ++i) {
@@ -444,11 +499,14 @@ TEST_F(TokenizeE2e, CsvGzipAndTxtFolderInputs) {
   ASSERT_EQ(rj.exit_code, 0) << rj.output;
   const auto reference = ExportBow(*dir_ / "fmt-jsonl", *dir_ / "bow-fmt-jsonl");
   const std::string vocab = ReadFile(*dir_ / "fmt-jsonl/vocab.tsv");
-  // CSV at P = 1 and 3 (byte ranges cut inside quoted line breaks), .gz at P = 2:
-  // the same corpus as the JSONL.
+  // CSV at P = 1 and 3 (byte ranges cut inside quoted line breaks), .gz at
+  // P = 2, CRLF JSONL at P = 3: the same corpus as the JSONL.
   for (const auto& [name, input, ranks] :
        std::vector<std::tuple<std::string, std::string, int>>{
-           {"fmt-csv1", csv_path, 1}, {"fmt-csv3", csv_path, 3}, {"fmt-gz2", jsonl + ".gz", 2}}) {
+           {"fmt-csv1", csv_path, 1},
+           {"fmt-csv3", csv_path, 3},
+           {"fmt-gz2", jsonl + ".gz", 2},
+           {"fmt-crlf3", crlf_path, 3}}) {
     const auto r = Tokenize(ranks, config_, input, *dir_ / name);
     ASSERT_EQ(r.exit_code, 0) << name << "\n" << r.output;
     const json m = Manifest(*dir_ / name);
