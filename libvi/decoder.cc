@@ -66,16 +66,20 @@ ProdLdaBlock<T>::ProdLdaBlock(int32_t vocab_size, int32_t topics) {
 }
 
 template <typename T>
-void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
-                      const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
-                      int count, const MatrixX<T>& theta, std::span<T> loss, ProdLdaBlock<T>& ws,
-                      MatrixX<T>* g_z, LayerViews<T>* grad, const BatchNormSums<T>* stats) {
+void ProdLdaScores(const LayerViews<const T>& params, const ParameterLayout& layout,
+                   const MatrixX<T>& theta, ProdLdaBlock<T>& ws) {
   const int32_t v = layout.vocab_size(), k = layout.num_topics();
+  ws.y.topRows(v).noalias() = params.dec_w.transpose() * theta.topRows(k);
+}
+
+template <typename T>
+void ProdLdaLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
+                 const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin, int count,
+                 std::span<T> loss, bool gradient, ProdLdaBlock<T>& ws) {
+  const int32_t v = layout.vocab_size();
   const int64_t off = layout.bn_offset(BatchNormLayer::kDecoder);
   const auto mean = bn.mean.segment(off, v);
   const auto inv_std = bn.inv_std.segment(off, v).array();
-  ws.y.topRows(v).noalias() = params.dec_w.transpose() * theta.topRows(k);
-  if (stats) AddBatchNormSums<T>(ws.y, v, count, mean, stats->sum, stats->sum_sq);
   for (int d = 0; d < kBlockDocs; ++d) {
     auto y = ws.y.col(d).head(v);
     y.array() = (y - mean).array() * inv_std + params.dec_shift.array();
@@ -84,21 +88,45 @@ void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& 
       continue;
     }
     VecRef<T> g = ws.g_y.col(d).head(v);
-    loss[d] = SoftmaxDocumentLoss<T>(y, docs.doc(begin + d), g_z ? &g : nullptr);
+    loss[d] = SoftmaxDocumentLoss<T>(y, docs.doc(begin + d), gradient ? &g : nullptr);
   }
-  if (!g_z) return;
+}
+
+template <typename T>
+void ProdLdaBackward(const LayerViews<const T>& params, const ParameterLayout& layout,
+                     const BatchNormNormaliser<T>& bn, int count, const MatrixX<T>& theta,
+                     ProdLdaBlock<T>& ws, MatrixX<T>& g_z, LayerViews<T>& grad) {
+  const int32_t v = layout.vocab_size(), k = layout.num_topics();
   auto g_y = ws.g_y.topRows(v);
-  grad->dec_shift += g_y.rowwise().sum();
-  g_y.array().colwise() *= inv_std;
-  grad->dec_w.noalias() += theta.topRows(k) * g_y.transpose();
+  grad.dec_shift += g_y.rowwise().sum();
+  BatchNormBackward<T>(bn, layout.bn_offset(BatchNormLayer::kDecoder), v, count, params.dec_shift,
+                       ws.y, ws.g_y);
+  grad.dec_w.noalias() += theta.topRows(k) * g_y.transpose();
   ws.g_theta.topRows(k).noalias() = params.dec_w * g_y;
   for (int d = 0; d < kBlockDocs; ++d) {
     if (d < count) {
-      SoftmaxBackward<T>(theta.col(d).head(k), ws.g_theta.col(d).head(k), g_z->col(d).head(k));
+      SoftmaxBackward<T>(theta.col(d).head(k), ws.g_theta.col(d).head(k), g_z.col(d).head(k));
     } else {
-      g_z->col(d).setZero();
+      g_z.col(d).setZero();
     }
   }
+}
+
+template <typename T>
+void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
+                      const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
+                      int count, const MatrixX<T>& theta, std::span<T> loss, ProdLdaBlock<T>& ws,
+                      MatrixX<T>* g_z, LayerViews<T>* grad, const BatchNormSums<T>* stats) {
+  const int64_t off = layout.bn_offset(BatchNormLayer::kDecoder);
+  const int32_t v = layout.vocab_size();
+  ProdLdaScores<T>(params, layout, theta, ws);
+  if (stats) {
+    AddBatchNormSums<T>(ws.y, v, count, bn.mean.segment(off, v), stats->sum + off,
+                        stats->sum_sq + off);
+  }
+  const bool gradient = g_z != nullptr && grad != nullptr;
+  ProdLdaLoss<T>(params, layout, bn, docs, begin, count, loss, gradient, ws);
+  if (gradient) ProdLdaBackward<T>(params, layout, bn, count, theta, ws, *g_z, *grad);
 }
 
 #define NTM_INSTANTIATE_DECODER(T)                                                               \
@@ -109,6 +137,14 @@ void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& 
                                                Eigen::Map<MatrixX<T>>&);                         \
   template T SoftmaxDocumentLoss<T>(ConstVecRef<T>, const DocView&, VecRef<T>*);                 \
   template struct ProdLdaBlock<T>;                                                               \
+  template void ProdLdaScores<T>(const LayerViews<const T>&, const ParameterLayout&,             \
+                                 const MatrixX<T>&, ProdLdaBlock<T>&);                           \
+  template void ProdLdaLoss<T>(const LayerViews<const T>&, const ParameterLayout&,               \
+                               const BatchNormNormaliser<T>&, const BowView&, int64_t, int,      \
+                               std::span<T>, bool, ProdLdaBlock<T>&);                            \
+  template void ProdLdaBackward<T>(const LayerViews<const T>&, const ParameterLayout&,           \
+                                   const BatchNormNormaliser<T>&, int, const MatrixX<T>&,        \
+                                   ProdLdaBlock<T>&, MatrixX<T>&, LayerViews<T>&);               \
   template void ProdLdaBlockLoss<T>(const LayerViews<const T>&, const ParameterLayout&,          \
                                     const BatchNormNormaliser<T>&, const BowView&, int64_t, int, \
                                     const MatrixX<T>&, std::span<T>, ProdLdaBlock<T>&,           \

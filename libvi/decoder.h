@@ -50,17 +50,37 @@ struct ProdLdaBlock {
   MatrixX<T> g_theta;  // Kp×B
 };
 
-// Where the prodlda decoder adds its batch-norm statistic sums.
+// Where the prodlda decoder adds its batch-norm statistic sums: arrays over
+// all batch-norm units (ParameterLayout::bn_offset order).
 template <typename T>
 struct BatchNormSums {
-  T* sum = nullptr;     // Σ (x − mean), one per unit
-  T* sum_sq = nullptr;  // Σ (x − mean)², one per unit
+  T* sum = nullptr;     // Σ (x − mean)
+  T* sum_sq = nullptr;  // Σ (x − mean)²
 };
 
+// ws.y = θᵀW for the block (before batch norm).
+template <typename T>
+void ProdLdaScores(const LayerViews<const T>& params, const ParameterLayout& layout,
+                   const MatrixX<T>& theta, ProdLdaBlock<T>& ws);
+
+// Normalises ws.y in place and writes each document's loss; if `gradient`,
+// writes ws.g_y = ∂loss/∂y (zero in padding columns).
+template <typename T>
+void ProdLdaLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
+                 const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin, int count,
+                 std::span<T> loss, bool gradient, ProdLdaBlock<T>& ws);
+
+// From ws.g_y: adds the decoder gradients to `grad` and writes g_z =
+// ∂loss/∂z (Kp×B, zero in padding columns). Batch norm's backward uses bn's
+// gradient means (see BatchNormBackward).
+template <typename T>
+void ProdLdaBackward(const LayerViews<const T>& params, const ParameterLayout& layout,
+                     const BatchNormNormaliser<T>& bn, int count, const MatrixX<T>& theta,
+                     ProdLdaBlock<T>& ws, MatrixX<T>& g_z, LayerViews<T>& grad);
+
 // prodlda loss of documents [begin, begin + count) given θ (Kp×B, one column
-// per document). Writes each document's loss to `loss`; if g_z is non-null
-// writes ∂loss/∂z (Kp×B, zero in padding columns) and adds the decoder
-// gradients to `grad`; if `stats` is non-null adds the batch-norm sums.
+// per document): ProdLdaScores, the batch-norm sums if `stats` is non-null,
+// ProdLdaLoss, and ProdLdaBackward if g_z and grad are non-null.
 template <typename T>
 void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& layout,
                       const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,

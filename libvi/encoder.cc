@@ -1,5 +1,6 @@
 #include "libvi/encoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -69,6 +70,8 @@ BatchNormNormaliser<T> BatchNormNormaliser<T>::From(const std::vector<T>& mean,
   BatchNormNormaliser n;
   n.mean = Eigen::Map<const VectorX<T>>(mean.data(), static_cast<int64_t>(mean.size()));
   n.inv_std.resize(static_cast<int64_t>(var.size()));
+  n.grad_mean.setZero(static_cast<int64_t>(var.size()));
+  n.grad_dot.setZero(static_cast<int64_t>(var.size()));
   for (size_t i = 0; i < var.size(); ++i) {
     n.inv_std[i] = static_cast<T>(1.0 / std::sqrt(static_cast<double>(var[i]) + eps));
   }
@@ -87,6 +90,41 @@ void AddBatchNormSums(const MatrixX<T>& x, int64_t units, int count,
 }
 
 template <typename T>
+void BatchNormNormaliser<T>::SetFromSums(int64_t offset, int64_t n, const T* sum, const T* sum_sq,
+                                         double count, double eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double d1 = static_cast<double>(sum[i]) / count;
+    const double var = std::max(0.0, static_cast<double>(sum_sq[i]) / count - d1 * d1);
+    mean[offset + i] += static_cast<T>(d1);
+    inv_std[offset + i] = static_cast<T>(1.0 / std::sqrt(var + eps));
+  }
+}
+
+template <typename T>
+void BatchNormBackward(const BatchNormNormaliser<T>& bn, int64_t offset, int64_t units, int count,
+                       const Eigen::Ref<const VectorX<T>>& shift, const MatrixX<T>& y,
+                       MatrixX<T>& g) {
+  const auto inv_std = bn.inv_std.segment(offset, units).array();
+  const auto g_mean = bn.grad_mean.segment(offset, units).array();
+  const auto g_dot = bn.grad_dot.segment(offset, units).array();
+  for (int d = 0; d < count; ++d) {
+    auto g_d = g.col(d).head(units).array();
+    g_d = inv_std * (g_d - g_mean - (y.col(d).head(units) - shift).array() * g_dot);
+  }
+}
+
+template <typename T>
+void AddBatchNormGradientSums(const MatrixX<T>& g, const MatrixX<T>& y, int64_t units, int count,
+                              const Eigen::Ref<const VectorX<T>>& shift, T* sum_g, T* sum_g_dot) {
+  Eigen::Map<VectorX<T>> s(sum_g, units), s_dot(sum_g_dot, units);
+  for (int d = 0; d < count; ++d) {
+    const auto g_d = g.col(d).head(units).array();
+    s.array() += g_d;
+    s_dot.array() += g_d * (y.col(d).head(units) - shift).array();
+  }
+}
+
+template <typename T>
 EncoderBlock<T>::EncoderBlock(int32_t hidden, int32_t topics) {
   const int64_t hp = PaddedRows(hidden), kp = PaddedRows(topics);
   for (MatrixX<T>* m : {&a1, &h1, &a2, &h2, &mask, &dropped, &g_hidden}) {
@@ -96,9 +134,8 @@ EncoderBlock<T>::EncoderBlock(int32_t hidden, int32_t topics) {
 }
 
 template <typename T>
-void EncodeBlock(const LayerViews<const T>& params, const ParameterLayout& layout,
-                 const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
-                 bool use_mask, EncoderBlock<T>& ws) {
+void EncodeToHeads(const LayerViews<const T>& params, const ParameterLayout& layout,
+                   const BowView& docs, int64_t begin, bool use_mask, EncoderBlock<T>& ws) {
   const int32_t h = layout.hidden(), k = layout.num_topics();
   for (int d = 0; d < kBlockDocs; ++d) {
     if (d < ws.count) {
@@ -107,17 +144,31 @@ void EncodeBlock(const LayerViews<const T>& params, const ParameterLayout& layou
       ws.a1.col(d).head(h) = params.enc1_b;
     }
   }
-  ws.h1.array() = Softplus(ws.a1.array());
+  ws.h1.topRows(h).array() = Softplus(ws.a1.topRows(h).array());
   ws.a2.topRows(h).noalias() = params.enc2_w * ws.h1.topRows(h);
   ws.a2.topRows(h).colwise() += params.enc2_b;
-  ws.h2.array() = Softplus(ws.a2.array());
+  ws.h2.topRows(h).array() = Softplus(ws.a2.topRows(h).array());
   if (use_mask) ws.dropped.array() = ws.h2.array() * ws.mask.array();
   const MatrixX<T>& input = use_mask ? ws.dropped : ws.h2;
   ws.z_mu.topRows(k).noalias() = params.mu_w * input.topRows(h);
   ws.z_lv.topRows(k).noalias() = params.lv_w * input.topRows(h);
+}
+
+template <typename T>
+void NormaliseHeads(const LayerViews<const T>& params, const ParameterLayout& layout,
+                    const BatchNormNormaliser<T>& bn, EncoderBlock<T>& ws) {
+  const int32_t k = layout.num_topics();
   NormaliseHead<T>(bn, layout.bn_offset(BatchNormLayer::kMu), k, params.mu_shift, ws.z_mu, ws.mu);
   NormaliseHead<T>(bn, layout.bn_offset(BatchNormLayer::kLogVar), k, params.lv_shift, ws.z_lv,
                    ws.lv);
+}
+
+template <typename T>
+void EncodeBlock(const LayerViews<const T>& params, const ParameterLayout& layout,
+                 const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
+                 bool use_mask, EncoderBlock<T>& ws) {
+  EncodeToHeads<T>(params, layout, docs, begin, use_mask, ws);
+  NormaliseHeads<T>(params, layout, bn, ws);
 }
 
 template <typename T>
@@ -128,10 +179,10 @@ void EncoderBackward(const LayerViews<const T>& params, const ParameterLayout& l
   auto g_mu = ws.g_mu.topRows(k), g_lv = ws.g_lv.topRows(k);
   grad.mu_shift += g_mu.rowwise().sum();
   grad.lv_shift += g_lv.rowwise().sum();
-  // Through the batch norm (statistics are constants): scale by 1/std.
-  g_mu.array().colwise() *= bn.inv_std.segment(layout.bn_offset(BatchNormLayer::kMu), k).array();
-  g_lv.array().colwise() *=
-      bn.inv_std.segment(layout.bn_offset(BatchNormLayer::kLogVar), k).array();
+  BatchNormBackward<T>(bn, layout.bn_offset(BatchNormLayer::kMu), k, ws.count, params.mu_shift,
+                       ws.mu, ws.g_mu);
+  BatchNormBackward<T>(bn, layout.bn_offset(BatchNormLayer::kLogVar), k, ws.count, params.lv_shift,
+                       ws.lv, ws.g_lv);
   const MatrixX<T>& input = use_mask ? ws.dropped : ws.h2;
   grad.mu_w.noalias() += g_mu * input.topRows(h).transpose();
   grad.lv_w.noalias() += g_lv * input.topRows(h).transpose();
@@ -157,9 +208,18 @@ void EncoderBackward(const LayerViews<const T>& params, const ParameterLayout& l
 
 #define NTM_INSTANTIATE_ENCODER(T)                                                               \
   template struct BatchNormNormaliser<T>;                                                        \
+  template void BatchNormBackward<T>(const BatchNormNormaliser<T>&, int64_t, int64_t, int,       \
+                                     const Eigen::Ref<const VectorX<T>>&, const MatrixX<T>&,     \
+                                     MatrixX<T>&);                                               \
+  template void AddBatchNormGradientSums<T>(const MatrixX<T>&, const MatrixX<T>&, int64_t, int,  \
+                                            const Eigen::Ref<const VectorX<T>>&, T*, T*);        \
   template void AddBatchNormSums<T>(const MatrixX<T>&, int64_t, int,                             \
                                     const Eigen::Ref<const VectorX<T>>&, T*, T*);                \
   template struct EncoderBlock<T>;                                                               \
+  template void EncodeToHeads<T>(const LayerViews<const T>&, const ParameterLayout&,             \
+                                 const BowView&, int64_t, bool, EncoderBlock<T>&);               \
+  template void NormaliseHeads<T>(const LayerViews<const T>&, const ParameterLayout&,            \
+                                  const BatchNormNormaliser<T>&, EncoderBlock<T>&);              \
   template void EncodeBlock<T>(const LayerViews<const T>&, const ParameterLayout&,               \
                                const BatchNormNormaliser<T>&, const BowView&, int64_t, bool,     \
                                EncoderBlock<T>&);                                                \

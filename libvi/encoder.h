@@ -19,13 +19,34 @@ inline constexpr int kBlockDocs = 32;
 // Batch-norm normalisation: y = (x − mean) ∘ inv_std + shift, per unit.
 template <typename T>
 struct BatchNormNormaliser {
-  VectorX<T> mean;     // all batch-norm units (ParameterLayout::bn_offset order)
-  VectorX<T> inv_std;  // 1 / sqrt(var + eps), same order
+  VectorX<T> mean;       // all batch-norm units (ParameterLayout::bn_offset order)
+  VectorX<T> inv_std;    // 1 / sqrt(var + eps), same order
+  VectorX<T> grad_mean;  // exact training: the batch's mean of ∂loss/∂y; else zero
+  VectorX<T> grad_dot;   // exact training: the batch's mean of ∂loss/∂y ∘ ŷ; else zero
 
-  // From per-unit means and variances.
+  // From per-unit means and variances, with zero gradient means.
   static BatchNormNormaliser From(const std::vector<T>& mean, const std::vector<T>& var,
                                   double eps);
+  // Sets units [offset, offset + n) from sums over `count` documents of
+  // (x − mean) and (x − mean)², centred on the current `mean`.
+  void SetFromSums(int64_t offset, int64_t n, const T* sum, const T* sum_sq, double count,
+                   double eps);
 };
+
+// Backward pass of one batch-norm layer over columns [0, count): replaces g =
+// ∂loss/∂y (y the layer's output, ŷ = y − shift) by ∂loss/∂x =
+// inv_std ∘ (g − ḡ − ŷ ∘ ḡŷ). With the batch's own means ḡ and ḡŷ this is
+// exact batch norm; with zeros it treats the statistics as constants.
+template <typename T>
+void BatchNormBackward(const BatchNormNormaliser<T>& bn, int64_t offset, int64_t units, int count,
+                       const Eigen::Ref<const VectorX<T>>& shift, const MatrixX<T>& y,
+                       MatrixX<T>& g);
+
+// Adds Σ_d g_d and Σ_d g_d ∘ ŷ_d over columns [0, count) to sum_g and
+// sum_g_dot (ŷ = y − shift): the sums exact batch norm's backward needs.
+template <typename T>
+void AddBatchNormGradientSums(const MatrixX<T>& g, const MatrixX<T>& y, int64_t units, int count,
+                              const Eigen::Ref<const VectorX<T>>& shift, T* sum_g, T* sum_g_dot);
 
 // Adds Σ_d (x_d − shift) and Σ_d (x_d − shift)² over columns [0, count) of
 // `x` (units × documents) to `sum` and `sum_sq`. Shifting by the current mean
@@ -54,16 +75,25 @@ struct EncoderBlock {
 // Throws InputError unless every term id of document `index` is in [0, vocab_size).
 void CheckTermIds(const DocView& doc, int64_t index, int32_t vocab_size);
 
-// Forward pass over docs [begin, begin + ws.count); applies ws.mask if
-// `use_mask`. Columns ≥ ws.count are padding with finite values.
+// Forward pass over docs [begin, begin + ws.count) up to the heads before
+// batch norm (ws.z_mu, ws.z_lv); applies ws.mask if `use_mask`. Columns ≥
+// ws.count are padding with finite values.
+template <typename T>
+void EncodeToHeads(const LayerViews<const T>& params, const ParameterLayout& layout,
+                   const BowView& docs, int64_t begin, bool use_mask, EncoderBlock<T>& ws);
+// Batch norm of both heads: ws.mu, ws.lv from ws.z_mu, ws.z_lv.
+template <typename T>
+void NormaliseHeads(const LayerViews<const T>& params, const ParameterLayout& layout,
+                    const BatchNormNormaliser<T>& bn, EncoderBlock<T>& ws);
+// EncodeToHeads then NormaliseHeads.
 template <typename T>
 void EncodeBlock(const LayerViews<const T>& params, const ParameterLayout& layout,
                  const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,
                  bool use_mask, EncoderBlock<T>& ws);
 
 // Backward pass: adds the encoder gradients of Σ_d loss_d to `grad`, given
-// ws.g_mu and ws.g_lv (zero in padding columns). The batch-norm statistics are
-// constants here (see BasicTrainer).
+// ws.g_mu and ws.g_lv (zero in padding columns). Batch norm's backward uses
+// bn's gradient means (see BatchNormBackward).
 template <typename T>
 void EncoderBackward(const LayerViews<const T>& params, const ParameterLayout& layout,
                      const BatchNormNormaliser<T>& bn, const BowView& docs, int64_t begin,

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <numbers>
 #include <string>
-#include <cstdio>
-#include <cstdlib>
 
 #include "libvi/decoder.h"
 #include "libvi/elbo.h"
@@ -42,6 +40,39 @@ void FillNormals(CounterRng& rng, T* out, int64_t n, ArrayX<T>& u1, ArrayX<T>& u
   draws.tail(n - half) = radius.head(n - half) * angle.head(n - half).sin();
 }
 
+// The common random draws come from one table of 2^16 standard normals,
+// generated once per process from a fixed seed: a document reads a window
+// starting at an offset hashed from (DrawOptions::seed, key). Generating
+// S·K fresh normals per document (log, sqrt, sin, cos) cost more than the
+// whole encoder pass; a window costs a copy. Within a document the draws are
+// distinct table entries; across documents windows may overlap, which
+// correlates documents' Monte Carlo noise but not any document's estimate.
+constexpr int64_t kNormalTableSize = int64_t{1} << 16;
+
+template <typename T>
+const std::vector<T>& NormalTable() {
+  static const std::vector<T> table = [] {
+    std::vector<T> t(kNormalTableSize);
+    CounterRng(0x6e746d7461626c65ULL, 0, 0, RngPurpose::kInferenceDraws)
+        .FillNormal(std::span<T>(t));
+    return t;
+  }();
+  return table;
+}
+
+// Fills out[0, n) with the document's draws: a table window when it fits,
+// fresh draws (FillNormals) for very large S·K.
+template <typename T>
+void CommonDraws(uint64_t seed, uint64_t key, T* out, int64_t n, ArrayX<T>& u1, ArrayX<T>& u2) {
+  CounterRng rng(seed, key, 0, RngPurpose::kInferenceDraws);
+  if (n > kNormalTableSize) return FillNormals<T>(rng, out, n, u1, u2);
+  const std::vector<T>& table = NormalTable<T>();
+  const auto offset = static_cast<int64_t>(rng.NextU64() & (kNormalTableSize - 1));
+  const int64_t first = std::min(n, kNormalTableSize - offset);
+  std::copy_n(table.data() + offset, first, out);
+  std::copy_n(table.data(), n - first, out + first);  // wraps around
+}
+
 // Grows `storage` to at least `size` scalars (keeping its alignment) and
 // maps a rows×cols matrix on it; reallocates only for a larger document.
 template <typename T>
@@ -65,7 +96,7 @@ class DocumentElbo {
   // θ draws only, over all S draws (for θ without the ELBO).
   void DrawThetas(const T* mu, const T* lv) { Draw(mu, lv, 0, num_samples_); }
   // E_q[θ] from the last draws over all S, as floats.
-  void ThetaMean(float* out) const;
+  void ThetaMean(float* out);
   int num_samples() const { return num_samples_; }  // S
 
  private:
@@ -84,6 +115,7 @@ class DocumentElbo {
   ArrayX<T> u1_, u2_;
   AlignedVector<T> beta_doc_, p_, r_, counts_;  // K×J, J×S, J×S, J
   MatrixX<T> y_, g_y_;                          // prodlda: Vp×S scores and their gradient
+  Eigen::VectorXf theta_mean_;                  // K: E_q[θ] before it is copied out
 };
 
 template <typename T>
@@ -99,8 +131,10 @@ DocumentElbo<T>::DocumentElbo(const BasicTopicInference<T>& inference, const Dra
   sigma_.setZero(k_);
   kl_g_mu_.setZero(k_);
   kl_g_lv_.setZero(k_);
-  u1_.setZero((n + 1) / 2);
-  u2_.setZero((n + 1) / 2);
+  if (n > kNormalTableSize) {  // scratch of the fresh-draw fallback only
+    u1_.setZero((n + 1) / 2);
+    u2_.setZero((n + 1) / 2);
+  }
   if (inference.model().layout().decoder() == DecoderKind::kProdLda) {
     const int64_t vp = PaddedRows(inference.model().layout().vocab_size());
     y_.setZero(vp, num_samples_);
@@ -111,8 +145,7 @@ DocumentElbo<T>::DocumentElbo(const BasicTopicInference<T>& inference, const Dra
 template <typename T>
 void DocumentElbo<T>::Load(const DocView& doc, bool likelihood) {
   doc_ = doc;
-  CounterRng rng(seed_, doc.key, 0, RngPurpose::kInferenceDraws);
-  FillNormals<T>(rng, eps_.data(), eps_.size(), u1_, u2_);
+  CommonDraws<T>(seed_, doc.key, eps_.data(), eps_.size(), u1_, u2_);
   tokens_ = 0;
   for (uint32_t c : doc.counts) tokens_ += static_cast<T>(c);
   if (!likelihood || inference_.model().layout().decoder() != DecoderKind::kLda) return;
@@ -217,11 +250,12 @@ void DocumentElbo<T>::Assemble(const T* mu, const T* lv, int first, int count, T
 }
 
 template <typename T>
-void DocumentElbo<T>::ThetaMean(float* out) const {
-  if (getenv("DBG")) { printf("key %lu eps %.9g th %.9g %.9g u1 %p eps %p th %p\n", (unsigned long)doc_.key, (double)eps_.sum(), (double)theta_.sum(), (double)theta_(0,0), (void*)u1_.data(), (void*)eps_.data(), (void*)theta_.data()); }
-  Eigen::Map<Eigen::VectorXf> mean(out, k_);
-  mean = (theta_.rowwise().sum() / static_cast<T>(num_samples_)).template cast<float>();
-  mean /= mean.sum();  // exact normalisation after the float cast
+void DocumentElbo<T>::ThetaMean(float* out) {
+  // Computed in a member, not in `out`: a reduction's rounding may depend on
+  // the alignment of its data, and `out` moves with the document's row.
+  theta_mean_ = (theta_.rowwise().sum() / static_cast<T>(num_samples_)).template cast<float>();
+  theta_mean_ /= theta_mean_.sum();  // rows sum to 1 after the float cast
+  std::copy(theta_mean_.data(), theta_mean_.data() + k_, out);
 }
 
 // Limited-memory BFGS with a backtracking (Armijo) line search. Every
@@ -336,6 +370,70 @@ void StoreVariational(InferenceResult& r, int64_t i, const T* mu, const T* lv) {
   }
 }
 
+// Writes document i's results at (μ, log σ²): the ELBO (if wanted) and θ
+// on all S draws, and the variational parameters.
+template <typename T>
+void FinishDocument(DocumentElbo<T>& objective, bool elbo, int64_t i, const T* mu, const T* lv,
+                    InferenceResult& r) {
+  if (elbo) {
+    r.elbo[i] = objective.Evaluate(mu, lv, 0, objective.num_samples(), nullptr, nullptr);
+  } else {
+    objective.DrawThetas(mu, lv);
+  }
+  objective.ThetaMean(&r.theta[i * r.num_topics]);
+  StoreVariational(r, i, mu, lv);
+}
+
+// 1/N for per-token refinement steps, else 1.
+double StepScale(const DocView& doc, bool per_token) {
+  double tokens = 0;
+  for (uint32_t c : doc.counts) tokens += c;
+  return per_token ? 1.0 / std::max(1.0, tokens) : 1.0;
+}
+
+// The heavy-ball iterate of one document's refinement.
+template <typename T>
+struct RefineIterate {
+  explicit RefineIterate(int32_t k)
+      : mu(k), lv(k), g_mu(k), g_lv(k), v_mu(k), v_lv(k), last_mu(k), last_lv(k) {}
+  // Starts at the encoder's output with zero velocity.
+  void Start(const T* mu0, const T* lv0) {
+    mu = Eigen::Map<const VectorX<T>>(mu0, mu.size());
+    lv = Eigen::Map<const VectorX<T>>(lv0, lv.size());
+    v_mu.setZero();
+    v_lv.setZero();
+  }
+
+  VectorX<T> mu, lv, g_mu, g_lv, v_mu, v_lv, last_mu, last_lv;
+};
+
+// Refinement step `step` (from 1): SGD with momentum, ascending the ELBO on
+// this step's group of draws, the gradient scaled by `scale` then clipped.
+// Returns false, back at the last iterate with a finite gradient, when the
+// gradient is not finite.
+template <typename T>
+bool RefineStep(DocumentElbo<T>& objective, const RefineOptions& o, int step, double scale,
+                RefineIterate<T>& it) {
+  const int s = o.draws.num_samples, per_step = o.samples_per_step == 0 ? s : o.samples_per_step;
+  const int first = static_cast<int>((static_cast<int64_t>(step - 1) * per_step) % s);
+  const int count = std::min(per_step, s - first);
+  objective.Evaluate(it.mu.data(), it.lv.data(), first, count, it.g_mu.data(), it.g_lv.data());
+  if (!it.g_mu.allFinite() || !it.g_lv.allFinite()) {
+    if (step > 1) it.mu = it.last_mu, it.lv = it.last_lv;
+    return false;
+  }
+  const double norm = std::sqrt(it.g_mu.squaredNorm() + it.g_lv.squaredNorm()) * scale;
+  const double clip = o.clip_norm > 0 && norm > o.clip_norm ? o.clip_norm / norm : 1.0;
+  const T factor = static_cast<T>(clip * scale), momentum = static_cast<T>(o.momentum);
+  it.v_mu = momentum * it.v_mu + factor * it.g_mu;
+  it.v_lv = momentum * it.v_lv + factor * it.g_lv;
+  it.last_mu = it.mu;
+  it.last_lv = it.lv;
+  it.mu += static_cast<T>(o.learning_rate) * it.v_mu;
+  it.lv += static_cast<T>(o.learning_rate) * it.v_lv;
+  return true;
+}
+
 void ValidateDraws(const DrawOptions& o, const char* section, std::vector<std::string>& e) {
   if (o.num_samples < 1) {
     e.push_back(std::string(section) + ".num_samples must be at least 1" + GotValue(o.num_samples));
@@ -415,19 +513,12 @@ template <typename T>
 InferenceResult BasicTopicInference<T>::Amortized(const BowView& docs,
                                                   const AmortizedOptions& options) const {
   ValidateAmortizedOptions(options);
-  const int32_t k = model_.layout().num_topics();
-  const int s = options.draws.num_samples;
-  InferenceResult r = NewResult(docs.num_docs(), k, options.compute_elbo);
+  InferenceResult r =
+      NewResult(docs.num_docs(), model_.layout().num_topics(), options.compute_elbo);
   DocumentElbo<T> objective(*this, options.draws);
   ForEachEncoded(docs, [&](int64_t i, const DocView& doc, const T* mu, const T* lv) {
     objective.Load(doc, options.compute_elbo);
-    if (options.compute_elbo) {
-      r.elbo[i] = objective.Evaluate(mu, lv, 0, s, nullptr, nullptr);
-    } else {
-      objective.DrawThetas(mu, lv);
-    }
-    objective.ThetaMean(&r.theta[i * k]);
-    StoreVariational(r, i, mu, lv);
+    FinishDocument(objective, options.compute_elbo, i, mu, lv, r);
   });
   return r;
 }
@@ -436,62 +527,31 @@ template <typename T>
 InferenceResult BasicTopicInference<T>::Refined(const BowView& docs,
                                                 const RefineOptions& options) const {
   ValidateRefineOptions(options);
-  const int32_t k = model_.layout().num_topics();
-  const int s = options.draws.num_samples;
-  const int per_step = options.samples_per_step == 0 ? s : options.samples_per_step;
-  const auto& record = options.record_steps;
-  InferenceResult r = NewResult(docs.num_docs(), k, options.compute_elbo);
+  const std::vector<int32_t>& record = options.record_steps;
+  InferenceResult r =
+      NewResult(docs.num_docs(), model_.layout().num_topics(), options.compute_elbo);
   r.record_steps = record;
   r.elbo_at_steps.assign(docs.num_docs() * record.size(), 0.0);
   DocumentElbo<T> objective(*this, options.draws);
-  VectorX<T> mu(k), lv(k), g_mu(k), g_lv(k), v_mu(k), v_lv(k), last_mu(k), last_lv(k);
+  RefineIterate<T> it(model_.layout().num_topics());
   // Records the full-draw ELBO of the current iterate if `step` is wanted.
-  auto record_if_wanted = [&](int64_t i, int step) {
+  const auto record_if_wanted = [&](int64_t i, int step) {
     for (size_t j = 0; j < record.size(); ++j) {
       if (record[j] != step) continue;
-      r.elbo_at_steps[i * record.size() + j] =
-          objective.Evaluate(mu.data(), lv.data(), 0, s, nullptr, nullptr);
+      r.elbo_at_steps[i * record.size() + j] = objective.Evaluate(
+          it.mu.data(), it.lv.data(), 0, objective.num_samples(), nullptr, nullptr);
     }
   };
   ForEachEncoded(docs, [&](int64_t i, const DocView& doc, const T* mu0, const T* lv0) {
     objective.Load(doc, true);
-    double tokens = 0;
-    for (uint32_t c : doc.counts) tokens += c;
-    const double per_token = options.per_token ? 1.0 / std::max(1.0, tokens) : 1.0;
-    mu = Eigen::Map<const VectorX<T>>(mu0, k);
-    lv = Eigen::Map<const VectorX<T>>(lv0, k);
-    v_mu.setZero();
-    v_lv.setZero();
+    it.Start(mu0, lv0);
+    const double scale = StepScale(doc, options.per_token);
     record_if_wanted(i, 0);
     for (int step = 1; step <= options.num_steps; ++step) {
-      const int first = static_cast<int>((static_cast<int64_t>(step - 1) * per_step) % s);
-      const int count = std::min(per_step, s - first);
-      objective.Evaluate(mu.data(), lv.data(), first, count, g_mu.data(), g_lv.data());
-      if (!g_mu.allFinite() || !g_lv.allFinite()) {  // diverged: keep the last finite iterate
-        if (step > 1) mu = last_mu, lv = last_lv;
-        break;
-      }
-      const double norm = std::sqrt(g_mu.squaredNorm() + g_lv.squaredNorm()) * per_token;
-      const T clip = static_cast<T>(
-          (options.clip_norm > 0 && norm > options.clip_norm ? options.clip_norm / norm : 1.0) *
-          per_token);
-      const T momentum = static_cast<T>(options.momentum);
-      const T lr = static_cast<T>(options.learning_rate);
-      v_mu = momentum * v_mu + clip * g_mu;  // ascent on the ELBO
-      v_lv = momentum * v_lv + clip * g_lv;
-      last_mu = mu;
-      last_lv = lv;
-      mu += lr * v_mu;
-      lv += lr * v_lv;
+      if (!RefineStep(objective, options, step, scale, it)) break;
       record_if_wanted(i, step);
     }
-    if (options.compute_elbo) {
-      r.elbo[i] = objective.Evaluate(mu.data(), lv.data(), 0, s, nullptr, nullptr);
-    } else {
-      objective.DrawThetas(mu.data(), lv.data());
-    }
-    objective.ThetaMean(&r.theta[i * k]);
-    StoreVariational(r, i, mu.data(), lv.data());
+    FinishDocument(objective, options.compute_elbo, i, it.mu.data(), it.lv.data(), r);
   });
   return r;
 }
@@ -501,7 +561,6 @@ InferenceResult BasicTopicInference<T>::LnVi(const BowView& docs,
                                              const LnViOptions& options) const {
   ValidateLnViOptions(options);
   const int32_t k = model_.layout().num_topics();
-  const int s = options.draws.num_samples;
   InferenceResult r = NewResult(docs.num_docs(), k, true);
   r.start_elbo.assign(docs.num_docs(), 0.0);
   r.iterations.assign(docs.num_docs(), 0);
@@ -510,42 +569,35 @@ InferenceResult BasicTopicInference<T>::LnVi(const BowView& docs,
   Lbfgs lbfgs(2 * k, options.history);
   VectorX<T> mu(k), lv(k), g_mu(k), g_lv(k);
   // f = −ELBO of x = (μ, log σ²), with its gradient, for the L-BFGS.
-  auto negative_elbo = [&](const Eigen::VectorXd& x, Eigen::VectorXd& g) {
+  const auto negative_elbo = [&](const Eigen::VectorXd& x, Eigen::VectorXd& g) {
     mu = x.head(k).cast<T>();
     lv = x.tail(k).cast<T>();
-    const double elbo = objective.Evaluate(mu.data(), lv.data(), 0, s, g_mu.data(), g_lv.data());
+    const double elbo = objective.Evaluate(mu.data(), lv.data(), 0, objective.num_samples(),
+                                           g_mu.data(), g_lv.data());
     g.head(k) = -g_mu.template cast<double>();
     g.tail(k) = -g_lv.template cast<double>();
     return g.allFinite() ? -elbo : std::numeric_limits<double>::infinity();
   };
-  Eigen::VectorXd x(2 * k), best(2 * k), prior_start(2 * k);
+  Eigen::VectorXd x(2 * k), from_prior(2 * k), prior_start(2 * k);
   prior_start << model_.prior().mean.template cast<double>(),
       model_.prior().var.array().log().matrix().template cast<double>();
   ForEachEncoded(docs, [&](int64_t i, const DocView& doc, const T* mu0, const T* lv0) {
     objective.Load(doc, true);
+    r.start_elbo[i] = objective.Evaluate(mu0, lv0, 0, objective.num_samples(), nullptr, nullptr);
     x << Eigen::Map<const VectorX<T>>(mu0, k).template cast<double>(),
         Eigen::Map<const VectorX<T>>(lv0, k).template cast<double>();
-    r.start_elbo[i] = objective.Evaluate(mu0, lv0, 0, s, nullptr, nullptr);
-    int iterations = 0;
-    double best_f =
-        lbfgs.Minimise(negative_elbo, x, options.max_iterations, options.tolerance, &iterations);
-    best = x;
-    r.iterations[i] = iterations;
+    const double f = lbfgs.Minimise(negative_elbo, x, options.max_iterations, options.tolerance,
+                                    &r.iterations[i]);
     if (options.start_from_prior) {
-      x = prior_start;
-      const double f =
-          lbfgs.Minimise(negative_elbo, x, options.max_iterations, options.tolerance, &iterations);
-      if (f < best_f) {
-        best_f = f, best = x;
-        r.iterations[i] = iterations;
-        r.prior_start_won[i] = 1;
-      }
+      from_prior = prior_start;
+      int iterations = 0;
+      const double f_prior = lbfgs.Minimise(negative_elbo, from_prior, options.max_iterations,
+                                            options.tolerance, &iterations);
+      if (f_prior < f) x = from_prior, r.iterations[i] = iterations, r.prior_start_won[i] = 1;
     }
-    mu = best.head(k).cast<T>();
-    lv = best.tail(k).cast<T>();
-    r.elbo[i] = objective.Evaluate(mu.data(), lv.data(), 0, s, nullptr, nullptr);
-    objective.ThetaMean(&r.theta[i * k]);
-    StoreVariational(r, i, mu.data(), lv.data());
+    mu = x.head(k).cast<T>();
+    lv = x.tail(k).cast<T>();
+    FinishDocument(objective, true, i, mu.data(), lv.data(), r);
   });
   return r;
 }

@@ -10,7 +10,9 @@
 //
 // The ELBO of a document is E_q[log p(words|θ)] − KL(q‖prior), in nats, with
 // the expectation estimated on S common random draws ε_1..S seeded by the
-// document key (and DrawOptions::seed). It is deterministic, so ELBO(ln-vi) −
+// document key (and DrawOptions::seed; the draws are a key-chosen window of a
+// fixed table of 2^16 standard normals while S·K ≤ 2^16, fresh Box-Muller
+// draws beyond). It is deterministic, so ELBO(ln-vi) −
 // ELBO(amortized) — the amortization gap — is never negative when both use the
 // same DrawOptions. The log multinomial coefficient log(N!/Π n_w!) is left out,
 // as in AVITM. θ is E_q[θ], estimated on the same draws.

@@ -39,29 +39,47 @@ BasicReduceBuffer<T>::BasicReduceBuffer(const ParameterLayout& layout)
       loss_offset_(grad_size_ + 2 * bn_units_ + kNumBatchNormLayers),
       values_(loss_offset_ + kNumLossTerms, T(0)) {}
 
-// Scratch matrices of one trainer, sized once for a block of documents.
+// One block's scratch matrices. The exact pass keeps one per block of the
+// local batch alive across its reductions; the one-reduction pass reuses one.
 template <typename T>
-struct BasicTrainer<T>::Workspace {
-  explicit Workspace(const ParameterLayout& layout)
+struct BasicTrainer<T>::BlockState {
+  explicit BlockState(const ParameterLayout& layout)
       : encoder(layout.hidden(), layout.num_topics()) {
     const int64_t kp = PaddedRows(layout.num_topics());
     for (MatrixX<T>* m : {&eps, &sigma, &theta, &g_z}) m->setZero(kp, kBlockDocs);
-    doc_topic_counts.setZero(layout.num_topics());
-    batch_topic_counts.setZero(layout.num_topics());
     if (layout.decoder() == DecoderKind::kProdLda) {
       prodlda.emplace(layout.vocab_size(), layout.num_topics());
     }
     doc_loss.assign(kBlockDocs, T(0));
   }
 
-  EncoderBlock<T> encoder;
+  int64_t begin = 0;        // first document of the block in the local batch
+  EncoderBlock<T> encoder;  // encoder.count: documents in use
   std::optional<ProdLdaBlock<T>> prodlda;
   MatrixX<T> eps, sigma, theta, g_z;  // Kp×B: noise, σ, θ, ∂loss/∂z
-  VectorX<T> doc_topic_counts;        // K: one document's expected topic counts
-  VectorX<T> batch_topic_counts;      // K: their sum over the accumulated documents
-  MatrixX<T> beta;                    // K×V topics (lda), recomputed per accumulation
-  BatchNormNormaliser<T> norm;        // the previous global batch's statistics
-  std::vector<T> doc_loss;            // reconstruction loss per document of the block
+  std::vector<T> doc_loss;            // reconstruction loss per document
+};
+
+// Scratch state of one accumulation, sized once.
+template <typename T>
+struct BasicTrainer<T>::Workspace {
+  explicit Workspace(const ParameterLayout& layout) : layout(layout) {
+    doc_topic_counts.setZero(layout.num_topics());
+    batch_topic_counts.setZero(layout.num_topics());
+  }
+  // Block i, created on first use.
+  BlockState& Block(size_t i) {
+    while (blocks.size() <= i) blocks.push_back(std::make_unique<BlockState>(layout));
+    return *blocks[i];
+  }
+
+  ParameterLayout layout;
+  std::vector<std::unique_ptr<BlockState>> blocks;
+  VectorX<T> doc_topic_counts;    // K: one document's expected topic counts
+  VectorX<T> batch_topic_counts;  // K: their sum over the accumulated documents
+  MatrixX<T> beta;                // K×V topics (lda), recomputed per accumulation
+  BatchNormNormaliser<T> norm;    // statistics (and gradient means) the pass normalises with
+  std::vector<T> small;           // the exact pass's small reduction buffer
   double reconstruction = 0, kl = 0, tokens = 0;
 };
 
@@ -103,140 +121,276 @@ void BasicTrainer<T>::AccumulateGradients(const BowView& docs, BasicReduceBuffer
 
 template <typename T>
 void BasicTrainer<T>::Accumulate(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer) {
+  Begin(pass);
+  const bool gradients = pass == Pass::kGradients;
+  LayerViews<T> grad(buffer.gradient().data(), model_.layout());
+  for (int64_t begin = 0; begin < docs.num_docs(); begin += kBlockDocs) {
+    BlockState& b = StartBlock(0, begin, docs, pass);
+    AddHeadSums(b, buffer.bn_sum(), buffer.bn_sum_sq());
+    ReparameteriseBlock(b);
+    if (model_.layout().decoder() == DecoderKind::kLda) {
+      if (gradients) LdaDecoderBlock(docs, b, grad);
+    } else {
+      const BatchNormSums<T> sums{buffer.bn_sum(), buffer.bn_sum_sq()};
+      ProdLdaBlockLoss<T>(model_.const_views(), model_.layout(), ws_->norm, docs, b.begin,
+                          b.encoder.count, b.theta, std::span<T>(b.doc_loss), *b.prodlda,
+                          gradients ? &b.g_z : nullptr, gradients ? &grad : nullptr, &sums);
+    }
+    if (!gradients) continue;
+    KlBlock(docs, b);
+    EncoderBackward<T>(model_.const_views(), model_.layout(), ws_->norm, docs, b.begin,
+                       model_.options().dropout > 0, b.encoder, grad);
+  }
+  Finish(docs, pass, buffer);
+}
+
+template <typename T>
+void BasicTrainer<T>::AccumulateExactGradients(const BowView& docs, const AllReduceSum& all_reduce,
+                                               BasicReduceBuffer<T>& buffer) {
+  Begin(Pass::kGradients);
+  const int64_t num_blocks = (docs.num_docs() + kBlockDocs - 1) / kBlockDocs;
+  for (int64_t i = 0; i < num_blocks; ++i) StartBlock(i, i * kBlockDocs, docs, Pass::kGradients);
+  const double total = ReduceHeadStats(num_blocks, all_reduce, buffer);
+  if (total > 0) {  // every rank sees the same total, so all skip or none
+    LayerViews<T> grad(buffer.gradient().data(), model_.layout());
+    for (int64_t i = 0; i < num_blocks; ++i) ReparameteriseBlock(ws_->Block(i));
+    if (model_.layout().decoder() == DecoderKind::kLda) {
+      for (int64_t i = 0; i < num_blocks; ++i) LdaDecoderBlock(docs, ws_->Block(i), grad);
+    } else {
+      ExactProdLda(docs, num_blocks, total, all_reduce, buffer);
+    }
+    for (int64_t i = 0; i < num_blocks; ++i) KlBlock(docs, ws_->Block(i));
+    ReduceHeadGradientStats(num_blocks, total, all_reduce);
+    for (int64_t i = 0; i < num_blocks; ++i) {
+      BlockState& b = ws_->Block(i);
+      EncoderBackward<T>(model_.const_views(), model_.layout(), ws_->norm, docs, b.begin,
+                         model_.options().dropout > 0, b.encoder, grad);
+    }
+  }
+  Finish(docs, Pass::kGradients, buffer);
+  CheckFinite(buffer, ("after accumulating " + std::to_string(docs.num_docs()) +
+                       " local documents (exact batch norm)")
+                          .c_str());
+}
+
+template <typename T>
+void BasicTrainer<T>::Begin(Pass pass) {
   Workspace& ws = *ws_;
-  const ParameterLayout& layout = model_.layout();
   const BatchNormState<T>& bn = model_.batch_norm();
   ws.norm =
       BatchNormNormaliser<T>::From(bn.batch_mean, bn.batch_var, model_.options().batch_norm_eps);
-  const bool lda = layout.decoder() == DecoderKind::kLda;
-  if (lda && pass == Pass::kGradients) {
+  if (model_.layout().decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     TopicsFromLogits<T>(model_.const_views().dec_w, ws.beta);
     ws.batch_topic_counts.setZero();
   }
   ws.reconstruction = ws.kl = ws.tokens = 0;
+}
+
+template <typename T>
+void BasicTrainer<T>::Finish(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer) {
+  const ParameterLayout& layout = model_.layout();
   const int64_t n = docs.num_docs();
-  for (int64_t begin = 0; begin < n; begin += kBlockDocs) {
-    ws.encoder.count = static_cast<int>(std::min<int64_t>(kBlockDocs, n - begin));
-    PrepareBlock(docs, begin, pass);
-    AccumulateStats(buffer);
-    DecoderBlock(docs, begin, pass, buffer);
-    if (pass == Pass::kGradients) KlAndReparamBlock(docs, begin, buffer);
-  }
-  if (lda && pass == Pass::kGradients) {
+  if (layout.decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     LayerViews<T> grad(buffer.gradient().data(), layout);
-    AddLdaNormalisationGradient<T>(ws.beta, ws.batch_topic_counts, grad.dec_w);
+    AddLdaNormalisationGradient<T>(ws_->beta, ws_->batch_topic_counts, grad.dec_w);
   }
   for (BatchNormLayer l :
        {BatchNormLayer::kMu, BatchNormLayer::kLogVar, BatchNormLayer::kDecoder}) {
     if (layout.bn_units(l) > 0) buffer.bn_count(l) += static_cast<T>(n);
   }
   if (pass == Pass::kStats) return;
-  buffer.loss(LossTerm::kReconstruction) += static_cast<T>(ws.reconstruction);
-  buffer.loss(LossTerm::kKl) += static_cast<T>(ws.kl);
-  buffer.loss(LossTerm::kTokens) += static_cast<T>(ws.tokens);
+  buffer.loss(LossTerm::kReconstruction) += static_cast<T>(ws_->reconstruction);
+  buffer.loss(LossTerm::kKl) += static_cast<T>(ws_->kl);
+  buffer.loss(LossTerm::kTokens) += static_cast<T>(ws_->tokens);
   buffer.loss(LossTerm::kDocuments) += static_cast<T>(n);
 }
 
 template <typename T>
-void BasicTrainer<T>::PrepareBlock(const BowView& docs, int64_t begin, Pass pass) {
-  Workspace& ws = *ws_;
+typename BasicTrainer<T>::BlockState& BasicTrainer<T>::StartBlock(int64_t index, int64_t begin,
+                                                                  const BowView& docs, Pass pass) {
+  BlockState& b = ws_->Block(index);
   const ParameterLayout& layout = model_.layout();
   const int32_t h = layout.hidden(), k = layout.num_topics();
   const double drop = model_.options().dropout;
-  const bool use_mask = drop > 0;
   const T keep_scale = static_cast<T>(1.0 / (1.0 - drop));
   const uint64_t seed = options_.seed, step_index = static_cast<uint64_t>(step());
   const bool stats = pass == Pass::kStats;
-  for (int d = 0; d < ws.encoder.count; ++d) {
+  b.begin = begin;
+  b.encoder.count = static_cast<int>(std::min<int64_t>(kBlockDocs, docs.num_docs() - begin));
+  for (int d = 0; d < b.encoder.count; ++d) {
     const DocView doc = docs.doc(begin + d);
     CheckTermIds(doc, begin + d, layout.vocab_size());
-    if (use_mask) {
+    if (drop > 0) {
       CounterRng rng(seed, step_index, doc.key,
                      stats ? RngPurpose::kStatsDropout : RngPurpose::kDropout);
-      for (int i = 0; i < h; ++i) ws.encoder.mask(i, d) = rng.Uniform() < drop ? T(0) : keep_scale;
+      for (int i = 0; i < h; ++i) b.encoder.mask(i, d) = rng.Uniform() < drop ? T(0) : keep_scale;
     }
     CounterRng noise(seed, step_index, doc.key,
                      stats ? RngPurpose::kStatsNoise : RngPurpose::kTrainNoise);
-    noise.FillNormal(std::span<T>(ws.eps.col(d).data(), k));
+    noise.FillNormal(std::span<T>(b.eps.col(d).data(), k));
   }
-  EncodeBlock<T>(model_.const_views(), layout, ws.norm, docs, begin, use_mask, ws.encoder);
-  for (int d = 0; d < kBlockDocs; ++d) {
-    if (d < ws.encoder.count) {
-      Reparameterise<T>(ws.encoder.mu.col(d).head(k), ws.encoder.lv.col(d).head(k),
-                        ws.eps.col(d).head(k), ws.sigma.col(d).head(k), ws.theta.col(d).head(k));
-    } else {
-      ws.theta.col(d).setZero();  // padding: finite, contributes nothing
-    }
-  }
+  EncodeToHeads<T>(model_.const_views(), layout, docs, begin, drop > 0, b.encoder);
+  return b;
 }
 
 template <typename T>
-void BasicTrainer<T>::AccumulateStats(BasicReduceBuffer<T>& buffer) {
-  const Workspace& ws = *ws_;
+void BasicTrainer<T>::AddHeadSums(const BlockState& b, T* sum, T* sum_sq) const {
   const ParameterLayout& layout = model_.layout();
   const int32_t k = layout.num_topics();
   for (BatchNormLayer l : {BatchNormLayer::kMu, BatchNormLayer::kLogVar}) {
     const int64_t off = layout.bn_offset(l);
-    const MatrixX<T>& z = l == BatchNormLayer::kMu ? ws.encoder.z_mu : ws.encoder.z_lv;
-    AddBatchNormSums<T>(z, k, ws.encoder.count, ws.norm.mean.segment(off, k), buffer.bn_sum() + off,
-                        buffer.bn_sum_sq() + off);
+    const MatrixX<T>& z = l == BatchNormLayer::kMu ? b.encoder.z_mu : b.encoder.z_lv;
+    // Centred on the installed batch mean, the same on every rank.
+    const auto centre =
+        Eigen::Map<const VectorX<T>>(model_.batch_norm().batch_mean.data() + off, k);
+    AddBatchNormSums<T>(z, k, b.encoder.count, centre, sum + off, sum_sq + off);
   }
 }
 
 template <typename T>
-void BasicTrainer<T>::DecoderBlock(const BowView& docs, int64_t begin, Pass pass,
-                                   BasicReduceBuffer<T>& buffer) {
-  Workspace& ws = *ws_;
-  const ParameterLayout& layout = model_.layout();
-  const int count = ws.encoder.count;
-  const bool gradients = pass == Pass::kGradients;
-  LayerViews<T> grad(buffer.gradient().data(), layout);
-  if (layout.decoder() == DecoderKind::kLda) {
-    if (!gradients) return;  // the lda decoder has no batch norm
-    const int32_t k = layout.num_topics();
-    for (int d = 0; d < count; ++d) {
-      ws.doc_loss[d] = LdaDocumentLoss<T>(ws.beta, docs.doc(begin + d), ws.theta.col(d).head(k),
-                                          ws.g_z.col(d).head(k), ws.doc_topic_counts, &grad.dec_w);
-      ws.batch_topic_counts += ws.doc_topic_counts;
+void BasicTrainer<T>::ReparameteriseBlock(BlockState& b) {
+  const int32_t k = model_.layout().num_topics();
+  NormaliseHeads<T>(model_.const_views(), model_.layout(), ws_->norm, b.encoder);
+  for (int d = 0; d < kBlockDocs; ++d) {
+    if (d < b.encoder.count) {
+      Reparameterise<T>(b.encoder.mu.col(d).head(k), b.encoder.lv.col(d).head(k),
+                        b.eps.col(d).head(k), b.sigma.col(d).head(k), b.theta.col(d).head(k));
+    } else {
+      b.theta.col(d).setZero();  // padding: finite, contributes nothing
     }
-    return;
   }
-  const int64_t off = layout.bn_offset(BatchNormLayer::kDecoder);
-  const BatchNormSums<T> sums{buffer.bn_sum() + off, buffer.bn_sum_sq() + off};
-  ProdLdaBlockLoss<T>(model_.const_views(), layout, ws.norm, docs, begin, count, ws.theta,
-                      std::span<T>(ws.doc_loss.data(), count), *ws.prodlda,
-                      gradients ? &ws.g_z : nullptr, gradients ? &grad : nullptr, &sums);
 }
 
 template <typename T>
-void BasicTrainer<T>::KlAndReparamBlock(const BowView& docs, int64_t begin,
-                                        BasicReduceBuffer<T>& buffer) {
+void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b, LayerViews<T>& grad) {
   Workspace& ws = *ws_;
-  EncoderBlock<T>& enc = ws.encoder;
+  const int32_t k = model_.layout().num_topics();
+  for (int d = 0; d < b.encoder.count; ++d) {
+    b.doc_loss[d] = LdaDocumentLoss<T>(ws.beta, docs.doc(b.begin + d), b.theta.col(d).head(k),
+                                       b.g_z.col(d).head(k), ws.doc_topic_counts, &grad.dec_w);
+    ws.batch_topic_counts += ws.doc_topic_counts;
+  }
+}
+
+template <typename T>
+void BasicTrainer<T>::KlBlock(const BowView& docs, BlockState& b) {
+  Workspace& ws = *ws_;
+  EncoderBlock<T>& enc = b.encoder;
   const int32_t k = model_.layout().num_topics();
   for (int d = 0; d < kBlockDocs; ++d) {
     enc.g_mu.col(d).setZero();
     enc.g_lv.col(d).setZero();
     if (d >= enc.count) continue;
-    const DocView doc = docs.doc(begin + d);
+    const DocView doc = docs.doc(b.begin + d);
     const auto mu = enc.mu.col(d).head(k), lv = enc.lv.col(d).head(k);
     const T kl = GaussianKl<T>(model_.prior(), mu, lv);
-    if (!std::isfinite(ws.doc_loss[d]) || !std::isfinite(kl)) {
+    if (!std::isfinite(b.doc_loss[d]) || !std::isfinite(kl)) {
       throw NumericalError("training step " + std::to_string(step()) + ": non-finite " +
                            (std::isfinite(kl) ? "reconstruction loss" : "KL term") +
                            " for document key " + std::to_string(doc.key));
     }
     AddGaussianKlGradient<T>(model_.prior(), mu, lv, enc.g_mu.col(d).head(k),
                              enc.g_lv.col(d).head(k));
-    AddReparamGradient<T>(ws.g_z.col(d).head(k), ws.eps.col(d).head(k), ws.sigma.col(d).head(k),
+    AddReparamGradient<T>(b.g_z.col(d).head(k), b.eps.col(d).head(k), b.sigma.col(d).head(k),
                           enc.g_mu.col(d).head(k), enc.g_lv.col(d).head(k));
-    ws.reconstruction += ws.doc_loss[d];
+    ws.reconstruction += b.doc_loss[d];
     ws.kl += kl;
     for (uint32_t c : doc.counts) ws.tokens += c;
   }
-  LayerViews<T> grad(buffer.gradient().data(), model_.layout());
-  EncoderBackward<T>(model_.const_views(), model_.layout(), ws.norm, docs, begin,
-                     model_.options().dropout > 0, enc, grad);
+}
+
+template <typename T>
+double BasicTrainer<T>::ReduceHeadStats(int64_t num_blocks, const AllReduceSum& all_reduce,
+                                        BasicReduceBuffer<T>& buffer) {
+  // [Σ(z − m) | Σ(z − m)² | documents] over the head units (bn_offset order).
+  const int64_t units = 2 * model_.layout().num_topics();
+  std::vector<T>& small = ws_->small;
+  small.assign(2 * units + 1, T(0));
+  double local_docs = 0;
+  for (int64_t i = 0; i < num_blocks; ++i) {
+    const BlockState& b = ws_->Block(i);
+    AddHeadSums(b, small.data(), small.data() + units);
+    AddHeadSums(b, buffer.bn_sum(), buffer.bn_sum_sq());  // for the running averages
+    local_docs += b.encoder.count;
+  }
+  small[2 * units] = static_cast<T>(local_docs);
+  all_reduce(std::span<T>(small));
+  const double total = small[2 * units];
+  if (total > 0) {
+    ws_->norm.SetFromSums(0, units, small.data(), small.data() + units, total,
+                          model_.options().batch_norm_eps);
+  }
+  return total;
+}
+
+template <typename T>
+void BasicTrainer<T>::ExactProdLda(const BowView& docs, int64_t num_blocks, double total,
+                                   const AllReduceSum& all_reduce, BasicReduceBuffer<T>& buffer) {
+  Workspace& ws = *ws_;
+  const ParameterLayout& layout = model_.layout();
+  const auto params = model_.const_views();
+  const int64_t v = layout.vocab_size(), off = layout.bn_offset(BatchNormLayer::kDecoder);
+  const auto centre = Eigen::Map<const VectorX<T>>(model_.batch_norm().batch_mean.data() + off, v);
+  ws.small.assign(2 * v, T(0));
+  for (int64_t i = 0; i < num_blocks; ++i) {  // scores and their statistics
+    BlockState& b = ws.Block(i);
+    ProdLdaScores<T>(params, layout, b.theta, *b.prodlda);
+    AddBatchNormSums<T>(b.prodlda->y, v, b.encoder.count, centre, ws.small.data(),
+                        ws.small.data() + v);
+    AddBatchNormSums<T>(b.prodlda->y, v, b.encoder.count, centre, buffer.bn_sum() + off,
+                        buffer.bn_sum_sq() + off);
+  }
+  all_reduce(std::span<T>(ws.small));
+  ws.norm.SetFromSums(off, v, ws.small.data(), ws.small.data() + v, total,
+                      model_.options().batch_norm_eps);
+  ws.small.assign(2 * v, T(0));
+  for (int64_t i = 0; i < num_blocks; ++i) {  // losses and the gradient means
+    BlockState& b = ws.Block(i);
+    ProdLdaLoss<T>(params, layout, ws.norm, docs, b.begin, b.encoder.count,
+                   std::span<T>(b.doc_loss), true, *b.prodlda);
+    AddBatchNormGradientSums<T>(b.prodlda->g_y, b.prodlda->y, v, b.encoder.count, params.dec_shift,
+                                ws.small.data(), ws.small.data() + v);
+  }
+  all_reduce(std::span<T>(ws.small));
+  SetGradientMeans(off, v, total);
+  LayerViews<T> grad(buffer.gradient().data(), layout);
+  for (int64_t i = 0; i < num_blocks; ++i) {
+    BlockState& b = ws.Block(i);
+    ProdLdaBackward<T>(params, layout, ws.norm, b.encoder.count, b.theta, *b.prodlda, b.g_z, grad);
+  }
+}
+
+template <typename T>
+void BasicTrainer<T>::ReduceHeadGradientStats(int64_t num_blocks, double total,
+                                              const AllReduceSum& all_reduce) {
+  // [Σ g | Σ g ∘ ŷ] over the head units (bn_offset order).
+  const ParameterLayout& layout = model_.layout();
+  const auto params = model_.const_views();
+  const int32_t k = layout.num_topics();
+  const int64_t units = 2 * k, mu = layout.bn_offset(BatchNormLayer::kMu),
+                lv = layout.bn_offset(BatchNormLayer::kLogVar);
+  std::vector<T>& small = ws_->small;
+  small.assign(2 * units, T(0));
+  for (int64_t i = 0; i < num_blocks; ++i) {
+    const BlockState& b = ws_->Block(i);
+    const int count = b.encoder.count;
+    AddBatchNormGradientSums<T>(b.encoder.g_mu, b.encoder.mu, k, count, params.mu_shift,
+                                small.data() + mu, small.data() + units + mu);
+    AddBatchNormGradientSums<T>(b.encoder.g_lv, b.encoder.lv, k, count, params.lv_shift,
+                                small.data() + lv, small.data() + units + lv);
+  }
+  all_reduce(std::span<T>(small));
+  SetGradientMeans(0, units, total);
+}
+
+template <typename T>
+void BasicTrainer<T>::SetGradientMeans(int64_t offset, int64_t units, double total) {
+  // ws_->small holds [Σ g | Σ g ∘ ŷ] for `units` units.
+  const T* sums = ws_->small.data();
+  for (int64_t i = 0; i < units; ++i) {
+    ws_->norm.grad_mean[offset + i] = static_cast<T>(sums[i] / total);
+    ws_->norm.grad_dot[offset + i] = static_cast<T>(sums[units + i] / total);
+  }
 }
 
 template <typename T>

@@ -1,18 +1,29 @@
 // The data-parallel training step of the AVITM model (see model.h).
-// Training with ONE reduction per step. Each rank sums, over its share of the
-// global batch, the per-document gradients, the batch-norm statistic sums and
-// the loss terms into one ReduceBuffer; the caller sums that buffer over ranks
-// (all-reduce) and every rank then calls ApplyStep on the reduced buffer,
-// which divides by the global document count, takes one Adam step and
-// installs the batch's statistics. libvi never communicates.
+// Each rank sums, over its share of the global batch, the per-document
+// gradients, the batch-norm statistic sums and the loss terms into one
+// ReduceBuffer; the caller sums that buffer over ranks (all-reduce) and every
+// rank then calls ApplyStep on the reduced buffer, which divides by the global
+// document count, takes one Adam step and installs the batch's statistics.
+// libvi never communicates. Two ways to fill the buffer:
 //
-// Batch norm without extra reductions: a training pass normalises with the
-// statistics of the PREVIOUS step's global batch (treated as constants in the
-// gradient). The statistics of the current batch, computed in the same pass,
-// ride in the buffer and are used by the next step. Before step 0 the caller
-// runs one statistics-only pass (AccumulateBatchNormStats → all-reduce →
-// ApplyBatchNormStats). Evaluation uses running statistics: an exponential
-// moving average of the installed batch statistics.
+// 1. AccumulateGradients — ONE reduction per step. A training pass
+//    normalises with the statistics of the PREVIOUS step's global batch,
+//    treated as constants in the gradient. The current batch's statistics,
+//    computed in the same pass, ride in the buffer for the next step. Before
+//    step 0 the caller runs one statistics-only pass (AccumulateBatchNormStats
+//    → all-reduce → ApplyBatchNormStats).
+// 2. AccumulateExactGradients — exact batch norm over the global batch, as
+//    AVITM trains: a few small all-reduces inside the pass (through a caller
+//    function) before the gradient buffer's. Recommended: batch norm with
+//    scale fixed at 1 is what keeps AVITM's encoder from collapsing to the
+//    prior, and it only does so when the gradient flows through the batch's
+//    statistics. On a synthetic 5-topic corpus (trainer_test) the exact pass
+//    recovers every topic (cosine > 0.99) in 300 steps where the one-reduction
+//    pass reaches 4.73 instead of 4.51 nats per token; on V = 1000, K = 20 the
+//    one-reduction pass collapsed (KL → 0, no learning in 1500 steps).
+//
+// Evaluation uses running statistics: an exponential moving average of the
+// installed batch statistics.
 //
 // Randomness (dropout masks, ε) is drawn from counter-based streams keyed by
 // (seed, step, document key), so a step's result does not depend on how the
@@ -21,14 +32,15 @@
 // Single process:
 //   Trainer trainer(model_options, train_options);
 //   ReduceBuffer buffer = trainer.NewReduceBuffer();
-//   trainer.AccumulateBatchNormStats(first_batch, buffer);
-//   trainer.ApplyBatchNormStats(buffer);
-//   for each batch: buffer.Clear(); trainer.AccumulateGradients(batch, buffer);
-//                   /* comm.AllReduceSum(buffer.values()); */ trainer.ApplyStep(buffer);
+//   for each batch: buffer.Clear();
+//                   trainer.AccumulateExactGradients(batch, [](std::span<float>) {}, buffer);
+//                   trainer.ApplyStep(buffer);
+// With MPI, the function and the final buffer go through comm.AllReduceSum.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -121,6 +133,18 @@ class BasicTrainer {
   // (this rank's share of the global batch) to `buffer`. Throws
   // NumericalError on a non-finite loss or gradient.
   void AccumulateGradients(const BowView& docs, BasicReduceBuffer<T>& buffer);
+  // In-place sum of a buffer over all ranks (the caller's all-reduce).
+  using AllReduceSum = std::function<void(std::span<T>)>;
+  // Like AccumulateGradients, but with exact batch norm over the global
+  // batch, as AVITM trains on one machine: the current batch's statistics
+  // normalise, and the gradient flows through them. That needs the global
+  // statistics inside the pass, so it calls `all_reduce` on small buffers
+  // (2 calls with the lda decoder, 4 with prodlda; at most 4K + 1 or 2V
+  // values each) before `buffer` is complete. Every rank must call it for
+  // every step, with an empty BowView if it has no documents. No statistics
+  // pass is needed. Single process: pass a function that does nothing.
+  void AccumulateExactGradients(const BowView& docs, const AllReduceSum& all_reduce,
+                                BasicReduceBuffer<T>& buffer);
   // Installs the statistics of a reduced statistics-only buffer.
   void ApplyBatchNormStats(const BasicReduceBuffer<T>& reduced);
   // One Adam step from a reduced buffer; installs its batch-norm statistics.
@@ -142,13 +166,23 @@ class BasicTrainer {
 
  private:
   enum class Pass { kStats, kGradients };
+  struct BlockState;
   struct Workspace;
 
   void Accumulate(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer);
-  void PrepareBlock(const BowView& docs, int64_t begin, Pass pass);
-  void AccumulateStats(BasicReduceBuffer<T>& buffer);
-  void DecoderBlock(const BowView& docs, int64_t begin, Pass pass, BasicReduceBuffer<T>& buffer);
-  void KlAndReparamBlock(const BowView& docs, int64_t begin, BasicReduceBuffer<T>& buffer);
+  void Begin(Pass pass);
+  void Finish(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer);
+  BlockState& StartBlock(int64_t index, int64_t begin, const BowView& docs, Pass pass);
+  void AddHeadSums(const BlockState& b, T* sum, T* sum_sq) const;
+  void ReparameteriseBlock(BlockState& b);
+  void LdaDecoderBlock(const BowView& docs, BlockState& b, LayerViews<T>& grad);
+  void KlBlock(const BowView& docs, BlockState& b);
+  double ReduceHeadStats(int64_t num_blocks, const AllReduceSum& all_reduce,
+                         BasicReduceBuffer<T>& buffer);
+  void ExactProdLda(const BowView& docs, int64_t num_blocks, double total,
+                    const AllReduceSum& all_reduce, BasicReduceBuffer<T>& buffer);
+  void ReduceHeadGradientStats(int64_t num_blocks, double total, const AllReduceSum& all_reduce);
+  void SetGradientMeans(int64_t offset, int64_t units, double total);
   void InstallBatchNormStats(const BasicReduceBuffer<T>& reduced);
   void CheckFinite(const BasicReduceBuffer<T>& buffer, const char* where) const;
 

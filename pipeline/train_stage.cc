@@ -5,7 +5,8 @@
 // summation order — do not depend on the number of ranks. Per step each rank
 // accumulates its part of the batch into one buffer (gradients, batch-norm
 // statistics, loss terms), the buffer is summed over ranks in one all-reduce,
-// and every rank applies the same Adam step. Rank 0 writes checkpoints
+// and every rank applies the same Adam step. Batch norm is exact over the
+// global batch: its statistics need two tiny extra reductions inside the pass. Rank 0 writes checkpoints
 // atomically; SIGTERM makes every rank finish its step, checkpoint, exit 75.
 #include <cmath>
 #include <fstream>
@@ -44,7 +45,6 @@ class TrainingRun {
 
  private:
   void StartOrResume();
-  void InitialiseBatchNorm();
   std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
   bool EndOfEpoch();
@@ -101,23 +101,11 @@ void TrainingRun::StartOrResume() {
     const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
     trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size),
                                          TrainOptionsFrom(ctx_.config));
-    buffer_.emplace(trainer_->NewReduceBuffer());
-    InitialiseBatchNorm();
   }
   if (!buffer_) buffer_.emplace(trainer_->NewReduceBuffer());
   if (state_.learning_rate > 0) {
     trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
   }
-}
-
-// Before step 0 batch norm needs statistics: one pass over the first batch.
-void TrainingRun::InitialiseBatchNorm() {
-  const Permutation perm(layout_.total_docs, ctx_.config.train.seed, 0);
-  GatherDocuments(range_, LocalBatch(perm, 0), batch_);
-  buffer_->Clear();
-  trainer_->AccumulateBatchNormStats(batch_.view(), *buffer_);
-  ctx_.comm.AllReduceSum(buffer_->values());
-  trainer_->ApplyBatchNormStats(*buffer_);
 }
 
 std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
@@ -138,7 +126,11 @@ std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t ba
 std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t batch) {
   GatherDocuments(range_, LocalBatch(perm, batch), batch_);
   buffer_->Clear();
-  trainer_->AccumulateGradients(batch_.view(), *buffer_);
+  // Exact batch norm over the global batch: two tiny reductions of batch
+  // statistics inside the pass (at most 4K+1 floats), then the one big
+  // all-reduce of gradients, statistics and loss terms.
+  trainer_->AccumulateExactGradients(
+      batch_.view(), [this](std::span<float> v) { ctx_.comm.AllReduceSum(v); }, *buffer_);
   ctx_.comm.AllReduceSum(buffer_->values());
   if (buffer_->loss(LossTerm::kDocuments) == 0) return std::nullopt;  // all held out
   return trainer_->ApplyStep(*buffer_);

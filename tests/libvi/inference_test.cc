@@ -124,8 +124,8 @@ TEST_P(InferenceTest, RefinementImprovesTheElboOnAverage) {
   std::vector<double> at[4];
   for (int64_t d = 0; d < docs.num_docs(); ++d) {
     for (int j = 0; j < 4; ++j) at[j].push_back(refined.elbo_at_steps[d * 4 + j]);
-    EXPECT_EQ(at[0].back(), amortized.elbo[d]);        // step 0 is the encoder output
-    EXPECT_EQ(at[3].back(), refined.elbo[d]);          // step 20 is the final answer
+    EXPECT_EQ(at[0].back(), amortized.elbo[d]);  // step 0 is the encoder output
+    EXPECT_EQ(at[3].back(), refined.elbo[d]);    // step 20 is the final answer
   }
   EXPECT_GE(Mean(at[3]), Mean(at[1]));
   EXPECT_GT(Mean(at[3]), Mean(at[0]));
@@ -137,8 +137,7 @@ TEST_P(InferenceTest, ResultsDoNotDependOnTheOtherDocumentsInTheCall) {
   const int64_t target = 37;  // in the second encoder block when run with all
   const BowView alone = all.rows(target, target + 1);
   const BowView shifted = all.rows(30, 40);  // target at position 7 instead of 37
-  const auto same = [&](const InferenceResult& a, int64_t i, const InferenceResult& b,
-                        int64_t j) {
+  const auto same = [&](const InferenceResult& a, int64_t i, const InferenceResult& b, int64_t j) {
     for (int k = 0; k < kTopics; ++k) {
       EXPECT_EQ(a.theta[i * kTopics + k], b.theta[j * kTopics + k]);
     }

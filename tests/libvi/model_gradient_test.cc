@@ -1,8 +1,9 @@
 // Finite-difference checks (in double) of the hand-written gradients: every
 // parameter block of the training loss for both decoders, with and without
 // dropout (masks and ε are fixed by (seed, step, key), so the loss is a smooth
-// deterministic function of the parameters), and the per-document inference
-// ELBO w.r.t. (μ, log σ²).
+// deterministic function of the parameters), with batch norm's statistics
+// either installed constants or the batch's own (exact: the gradient flows
+// through them), and the per-document inference ELBO w.r.t. (μ, log σ²).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,18 +21,19 @@ namespace {
 struct GradientCase {
   DecoderKind decoder;
   double dropout;
+  bool exact_batch_norm;  // AccumulateExactGradients: the gradient flows through the statistics
 };
 
 std::string CaseName(const ::testing::TestParamInfo<GradientCase>& info) {
   return std::string(DecoderName(info.param.decoder)) +
-         (info.param.dropout > 0 ? "_dropout" : "_no_dropout");
+         (info.param.dropout > 0 ? "_dropout" : "_no_dropout") +
+         (info.param.exact_batch_norm ? "_exact_bn" : "_lagged_bn");
 }
 
 class TrainingGradientTest : public ::testing::TestWithParam<GradientCase> {
  protected:
   TrainingGradientTest()
-      : docs_(testing::RandomDocs(7, kVocab, 6, 11)),
-        trainer_(Options(), TrainOptions{}) {
+      : docs_(testing::RandomDocs(7, kVocab, 6, 11)), trainer_(Options(), TrainOptions{}) {
     // Non-trivial batch-norm statistics and shifts, so their paths are exercised.
     BasicReduceBuffer<double> buffer = trainer_.NewReduceBuffer();
     trainer_.AccumulateBatchNormStats(docs_.view(), buffer);
@@ -58,7 +60,12 @@ class TrainingGradientTest : public ::testing::TestWithParam<GradientCase> {
   // Total loss (reconstruction + KL) of the documents; gradient if asked.
   double Loss(std::vector<double>* gradient) {
     BasicReduceBuffer<double> buffer = trainer_.NewReduceBuffer();
-    trainer_.AccumulateGradients(docs_.view(), buffer);
+    if (GetParam().exact_batch_norm) {
+      trainer_.AccumulateExactGradients(
+          docs_.view(), [](std::span<double>) {}, buffer);
+    } else {
+      trainer_.AccumulateGradients(docs_.view(), buffer);
+    }
     if (gradient) gradient->assign(buffer.gradient().begin(), buffer.gradient().end());
     return buffer.loss(LossTerm::kReconstruction) + buffer.loss(LossTerm::kKl);
   }
@@ -105,10 +112,14 @@ TEST_P(TrainingGradientTest, EveryParameterBlockMatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Decoders, TrainingGradientTest,
-                         ::testing::Values(GradientCase{DecoderKind::kLda, 0.0},
-                                           GradientCase{DecoderKind::kLda, 0.2},
-                                           GradientCase{DecoderKind::kProdLda, 0.0},
-                                           GradientCase{DecoderKind::kProdLda, 0.2}),
+                         ::testing::Values(GradientCase{DecoderKind::kLda, 0.0, false},
+                                           GradientCase{DecoderKind::kLda, 0.2, false},
+                                           GradientCase{DecoderKind::kProdLda, 0.0, false},
+                                           GradientCase{DecoderKind::kProdLda, 0.2, false},
+                                           GradientCase{DecoderKind::kLda, 0.0, true},
+                                           GradientCase{DecoderKind::kLda, 0.2, true},
+                                           GradientCase{DecoderKind::kProdLda, 0.0, true},
+                                           GradientCase{DecoderKind::kProdLda, 0.2, true}),
                          CaseName);
 
 class InferenceGradientTest : public ::testing::TestWithParam<DecoderKind> {};

@@ -88,7 +88,8 @@ TEST(ModelTest, RejectsInvalidOptionsListingEachProblem) {
     Model model(o);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    for (const char* key : {"model.vocab_size", "model.num_topics", "model.dropout", "model.alpha"}) {
+    for (const char* key :
+         {"model.vocab_size", "model.num_topics", "model.dropout", "model.alpha"}) {
       EXPECT_TRUE(ContainsText(e.what(), key)) << key << " missing from: " << e.what();
     }
   }
@@ -154,8 +155,7 @@ TEST(SerialisationTest, TrainerRoundTripResumesIdentically) {
     t->AccumulateGradients(docs.view(), buffer);
     t->ApplyStep(buffer);
   }
-  EXPECT_TRUE(std::equal(original.model().parameters().begin(),
-                         original.model().parameters().end(),
+  EXPECT_TRUE(std::equal(original.model().parameters().begin(), original.model().parameters().end(),
                          resumed.model().parameters().begin()));
   // A model can be read straight from a training state.
   const Model model = Model::Deserialize(blob);
@@ -178,8 +178,10 @@ TEST(SerialisationTest, RejectsDamagedBlobs) {
 TEST(NumericalErrorTest, NanParameterIsReportedWithTheStep) {
   const BowMatrix docs = testing::RandomDocs(6, 30, 6, 33);
   Trainer trainer = TrainedTrainer(DecoderKind::kLda, docs, 1);
-  trainer.model().views().enc1_w.col(docs.view().doc(0).terms[0]).setConstant(
-      std::numeric_limits<float>::quiet_NaN());
+  trainer.model()
+      .views()
+      .enc1_w.col(docs.view().doc(0).terms[0])
+      .setConstant(std::numeric_limits<float>::quiet_NaN());
   ReduceBuffer buffer = trainer.NewReduceBuffer();
   try {
     trainer.AccumulateGradients(docs.view(), buffer);
