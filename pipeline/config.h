@@ -35,7 +35,7 @@ struct VocabConfig {
   std::string mode = "pieces";         // pieces (SentencePiece) | words
   std::string model_type = "unigram";  // unigram | bpe
   int piece_vocab_size = 8000;         // SentencePiece vocabulary size
-  int64_t sample_docs = 20000;         // documents sampled (over all ranks) to train pieces
+  int64_t sample_docs = 5000;          // documents sampled (over all ranks) to train pieces
   double character_coverage = 0.9995;  // SentencePiece character coverage
   int64_t min_df = 5;                  // drop terms in fewer documents
   double max_df = 0.5;                 // drop terms in more than this share of documents
