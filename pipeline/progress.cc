@@ -65,7 +65,7 @@ void ProgressReporter::Finish() {
 void ProgressReporter::Print(bool final) {
   last_print_ = Clock::now();
   const double elapsed = std::chrono::duration<double>(last_print_ - start_).count();
-  const std::string status = StatusLine(done_, elapsed);
+  const std::string status = StatusLine(done_, elapsed) + (detail_.empty() ? "" : "; " + detail_);
   if (!terminal_) {
     LogLine(LogLevel::kInfo, status);
     return;

@@ -25,6 +25,8 @@ class ProgressReporter {
   void Finish();
   // One status line: "label 4500/10000 (45.0%) 1234 docs/s ETA 0:00:05".
   std::string StatusLine(int64_t done, double elapsed_seconds) const;
+  // Extra figures appended to every status line (e.g. "epoch 3, ELBO/token -7.2").
+  void set_detail(std::string detail) { detail_ = std::move(detail); }
   // Forces terminal or file mode (tests).
   void set_terminal(bool terminal) { terminal_ = terminal; }
 
@@ -35,6 +37,7 @@ class ProgressReporter {
   std::string label_;
   int64_t total_;
   std::string unit_;
+  std::string detail_;
   bool enabled_;
   double interval_seconds_;
   bool terminal_;

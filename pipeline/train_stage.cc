@@ -6,8 +6,8 @@
 // accumulates its part of the batch into one buffer (gradients, batch-norm
 // statistics, loss terms), the buffer is summed over ranks in one all-reduce,
 // and every rank applies the same Adam step. Batch norm is exact over the
-// global batch: its statistics need two tiny extra reductions inside the pass. Rank 0 writes checkpoints
-// atomically; SIGTERM makes every rank finish its step, checkpoint, exit 75.
+// global batch: its statistics need two tiny extra reductions inside the pass. Rank 0 writes
+// checkpoints atomically; SIGTERM makes every rank finish its step, checkpoint, exit 75.
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -49,6 +49,7 @@ class TrainingRun {
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
   bool EndOfEpoch();
   void AfterStep(const StepReport& report);
+  std::string ProgressDetail(const StepReport& report) const;
   void Checkpoint(bool complete);
   void WriteFinalOutputs();
 
@@ -68,6 +69,7 @@ class TrainingRun {
   Clock::time_point last_checkpoint_ = Clock::now();
   Clock::time_point window_start_ = Clock::now();
   double window_docs_ = 0;
+  double docs_this_run_ = 0;
 };
 
 TrainingRun::TrainingRun(StageContext& ctx, const TrainArgs& args)
@@ -138,6 +140,7 @@ std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t bat
 
 void TrainingRun::AfterStep(const StepReport& report) {
   window_docs_ += report.documents;
+  docs_this_run_ += report.documents;
   const auto& t = ctx_.config.train;
   if (report.step % t.log_every_steps == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - window_start_).count();
@@ -155,6 +158,16 @@ void TrainingRun::AfterStep(const StepReport& report) {
       (t.checkpoint_every_seconds > 0 && since_checkpoint >= t.checkpoint_every_seconds)) {
     Checkpoint(false);
   }
+}
+
+std::string TrainingRun::ProgressDetail(const StepReport& r) const {
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "epoch %lld/%d, %.0f docs/s, ELBO/token %.4f, best validation %.4f",
+                static_cast<long long>(state_.epoch + 1), ctx_.config.train.epochs,
+                docs_this_run_ / std::max(recorder_.elapsed_seconds(), 1e-9),
+                r.tokens > 0 ? -(r.loss * r.documents) / r.tokens : 0.0, state_.best_validation);
+  return text;
 }
 
 // Validation, learning-rate decay and early stopping; true when training should stop.
@@ -215,7 +228,10 @@ int TrainingRun::Run() {
     const auto epoch_start = Clock::now();
     for (; state_.next_batch < batches_per_epoch_;) {
       const std::optional<StepReport> report = Step(perm, state_.next_batch++);
-      if (report) AfterStep(*report);
+      if (report) {
+        AfterStep(*report);
+        progress.set_detail(ProgressDetail(*report));
+      }
       progress.Update(state_.epoch * batches_per_epoch_ + state_.next_batch);
       if (AgreeToStop(ctx_.comm, StopRequested())) {
         Checkpoint(false);
