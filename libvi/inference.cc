@@ -547,9 +547,19 @@ InferenceResult BasicTopicInference<T>::Refined(const BowView& docs,
     it.Start(mu0, lv0);
     const double scale = StepScale(doc, options.per_token);
     record_if_wanted(i, 0);
+    int done = 0;
     for (int step = 1; step <= options.num_steps; ++step) {
       if (!RefineStep(objective, options, step, scale, it)) break;
+      done = step;
       record_if_wanted(i, step);
+    }
+    // After a divergence the iterate stays at the last good point: the steps
+    // never taken (or whose ELBO was not finite) report that point's ELBO.
+    for (size_t j = 0; j < record.size(); ++j) {
+      double& value = r.elbo_at_steps[i * record.size() + j];
+      if (record[j] <= done && std::isfinite(value)) continue;
+      value = objective.Evaluate(it.mu.data(), it.lv.data(), 0, objective.num_samples(), nullptr,
+                                 nullptr);
     }
     FinishDocument(objective, options.compute_elbo, i, it.mu.data(), it.lv.data(), r);
   });

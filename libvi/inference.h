@@ -81,14 +81,14 @@ void ValidateLnViOptions(const LnViOptions& options);
 struct InferenceResult {
   int64_t num_docs = 0;
   int32_t num_topics = 0;
-  std::vector<float> theta;           // D×K row-major: E_q[θ], rows sum to 1
-  std::vector<double> elbo;           // D: ELBO in nats (empty if not computed)
-  std::vector<float> mu;              // D×K: final μ
-  std::vector<float> log_var;         // D×K: final log σ²
-  std::vector<double> start_elbo;     // D: ELBO at the encoder output (ln-vi; refined if recorded)
-  std::vector<int32_t> record_steps;  // refined: steps whose ELBO is in elbo_at_steps
-  std::vector<double> elbo_at_steps;  // refined: D × record_steps.size(), row-major
-  std::vector<int32_t> iterations;    // ln-vi: L-BFGS iterations of the kept optimum
+  std::vector<float> theta;              // D×K row-major: E_q[θ], rows sum to 1
+  std::vector<double> elbo;              // D: ELBO in nats (empty if not computed)
+  std::vector<float> mu;                 // D×K: final μ
+  std::vector<float> log_var;            // D×K: final log σ²
+  std::vector<double> start_elbo;        // D: ELBO at the encoder output (ln-vi only)
+  std::vector<int32_t> record_steps;     // refined: steps whose ELBO is in elbo_at_steps
+  std::vector<double> elbo_at_steps;     // refined: D × record_steps.size(), row-major
+  std::vector<int32_t> iterations;       // ln-vi: L-BFGS iterations of the kept optimum
   std::vector<uint8_t> prior_start_won;  // ln-vi: 1 when the prior start gave the better ELBO
 };
 
