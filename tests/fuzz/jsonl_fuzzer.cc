@@ -1,0 +1,7 @@
+// libFuzzer target: the JSONL reader (tokenizer/readers.h OpenReader), plain or
+// gzip, whole and split into byte ranges. See reader_fuzz.h.
+#include "tests/fuzz/reader_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return ntm::fuzz::FuzzReader(data, size, ntm::InputFormat::kJsonl);
+}
