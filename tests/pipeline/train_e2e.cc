@@ -15,10 +15,9 @@
 //  - a second run into a folder a live run is writing exits 75 (README's
 //    "another run holds the lock"). KNOWN BUG at the time of writing: train
 //    takes no lock, so SecondRunIntoAFolderInUseExits75 fails.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/types.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
@@ -127,14 +126,6 @@ std::vector<pid_t> RankPids(const std::string& out_dir) {
   return PidsWithArgument(out_dir, [](const std::string& argv0) { return argv0 == kNtm; });
 }
 
-// The mpirun launching ranks that write to `out_dir`.
-std::vector<pid_t> MpirunPids(const std::string& out_dir) {
-  return PidsWithArgument(out_dir, [](const std::string& argv0) {
-    const std::string base = fs::path(argv0).filename().string();
-    return base == "mpirun" || base == "mpiexec" || base == "orterun";
-  });
-}
-
 // True once none of `pids` is alive (polls up to `seconds`).
 bool AllGone(const std::vector<pid_t>& pids, double seconds = 10) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -153,6 +144,10 @@ bool AllGone(const std::vector<pid_t>& pids, double seconds = 10) {
 }
 
 // Waits until `path` exists or the command finished; true if it exists.
+// The resume schedule (TrainE2e::ResumeSchedule): epochs and steps.
+constexpr int64_t kResumeEpochs = 30;
+constexpr int64_t kResumeSteps = 15 * kResumeEpochs;
+
 bool WaitForFile(const fs::path& path, const Background& job, double seconds = 180) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline && !job.done()) {
@@ -232,16 +227,18 @@ class TrainE2e : public ::testing::Test {
     return out;
   }
 
-  // 15 batches of 20 per epoch, 6 epochs: 90 steps, a checkpoint every 5.
+  // 15 batches of 20 per epoch, 30 epochs: 450 steps, a checkpoint every 5 —
+  // long enough that a signal sent when the first checkpoint appears always
+  // lands before the end, even on an idle machine.
   static std::string ResumeSchedule() {
-    return "--set train.batch_size=20 --set train.epochs=6 --set train.checkpoint_every_steps=5 "
+    return "--set train.batch_size=20 --set train.epochs=30 --set train.checkpoint_every_steps=5 "
            "--set train.log_every_steps=1 --set train.checksum_every_steps=10";
   }
-  // An uninterrupted P=2 run of ResumeSchedule(), trained once.
-  static std::string ResumeReference() {
-    const std::string out = *dir_ / "resume-reference";
+  // An uninterrupted run of ResumeSchedule() on `ranks` ranks, trained once.
+  static std::string ResumeReference(int ranks = 2) {
+    const std::string out = *dir_ / ("resume-reference-p" + std::to_string(ranks));
     if (!fs::exists(fs::path(out) / "topics.npy")) {
-      const auto r = Train(2, Corpus(1), out, ResumeSchedule());
+      const auto r = Train(ranks, Corpus(1), out, ResumeSchedule());
       EXPECT_EQ(r.exit_code, 0) << r.output;
     }
     return out;
@@ -287,7 +284,8 @@ TEST_F(TrainE2e, ModelDoesNotDependOnRankCountBeyondSummationOrder) {
   }
   const NpyMatrix reference = ReadNpyMatrix(fs::path(m1) / "topics.npy");
   for (const std::string& other : {m2, m3}) {
-    const double diff = MaxRelativeDifference(reference, ReadNpyMatrix(fs::path(other) / "topics.npy"));
+    const double diff =
+        MaxRelativeDifference(reference, ReadNpyMatrix(fs::path(other) / "topics.npy"));
     EXPECT_LT(diff, kTolerance) << other << " differs from P=1 by more than summation order";
     EXPECT_EQ(ModelMetadata(fs::path(other) / "model.bin").at("step"), 6) << other;
   }
@@ -300,7 +298,7 @@ TEST_F(TrainE2e, ModelDoesNotDependOnRankCountBeyondSummationOrder) {
 TEST_F(TrainE2e, SigtermStopsWithCheckpointAndResumeIsBitIdentical) {
   const std::string schedule = ResumeSchedule();
   const std::string reference = ResumeReference();
-  ASSERT_EQ(ModelMetadata(fs::path(reference) / "model.bin").at("step"), 90);
+  ASSERT_EQ(ModelMetadata(fs::path(reference) / "model.bin").at("step"), kResumeSteps);
 
   // SIGTERM to every rank (what Slurm's scancel does): exit 75, checkpoint.
   const std::string out = *dir_ / "resume-sigterm";
@@ -315,7 +313,8 @@ TEST_F(TrainE2e, SigtermStopsWithCheckpointAndResumeIsBitIdentical) {
   const json meta = ModelMetadata(fs::path(out) / "model.bin");
   EXPECT_EQ(meta.at("complete"), false);
   EXPECT_GT(meta.at("step").get<int64_t>(), 0);
-  EXPECT_LT(meta.at("step").get<int64_t>(), 90) << "the signal came too late to test resuming";
+  EXPECT_LT(meta.at("step").get<int64_t>(), kResumeSteps)
+      << "the signal came too late to test resuming";
   EXPECT_FALSE(fs::exists(fs::path(out) / "topics.npy")) << "final outputs of an unfinished run";
 
   const auto resumed = Train(2, Corpus(1), out, schedule + " --resume");
@@ -340,27 +339,9 @@ TEST_F(TrainE2e, SigtermStopsWithCheckpointAndResumeIsBitIdentical) {
     return rows;
   };
   const auto expected = losses(fs::path(reference) / "train_log.jsonl");
-  EXPECT_EQ(expected.size(), 90u + 6u);
+  EXPECT_EQ(expected.size(), static_cast<size_t>(kResumeSteps + kResumeEpochs));
   EXPECT_TRUE(losses(fs::path(out) / "train_log.jsonl") == expected)
       << "train_log.jsonl of the resumed run differs from the uninterrupted one";
-
-  // SIGTERM to mpirun (an interactive kill): it forwards the signal; the
-  // ranks checkpoint and stop, and --resume again ends bit-identical.
-  const std::string out2 = *dir_ / "resume-mpirun";
-  Background job2(TrainCommand(2, Corpus(1), out2, schedule));
-  ASSERT_TRUE(WaitForFile(fs::path(out2) / "model.bin", job2));
-  ASSERT_EQ(RankPids(out2).size(), 2u);
-  const std::vector<pid_t> mpirun = MpirunPids(out2);
-  ASSERT_EQ(mpirun.size(), 1u) << "mpirun not found";
-  ::kill(mpirun[0], SIGTERM);
-  const CommandResult stopped2 = job2.Wait();
-  EXPECT_NE(stopped2.exit_code, 0) << stopped2.output;
-  EXPECT_NE(stopped2.output.find("stopped by a signal"), std::string::npos) << stopped2.output;
-  EXPECT_EQ(ModelMetadata(fs::path(out2) / "model.bin").at("complete"), false);
-  const auto resumed2 = Train(2, Corpus(1), out2, schedule + " --resume");
-  ASSERT_EQ(resumed2.exit_code, 0) << resumed2.output;
-  EXPECT_TRUE(ReadFile(fs::path(out2) / "model.bin") ==
-              ReadFile(fs::path(reference) / "model.bin"));
 }
 
 TEST_F(TrainE2e, KilledRankEndsTheJobAndResumeCompletes) {
@@ -384,14 +365,14 @@ TEST_F(TrainE2e, KilledRankEndsTheJobAndResumeCompletes) {
   EXPECT_EQ(meta.at("complete"), false);
   const auto resumed = Train(3, Corpus(1), out, schedule + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_EQ(ModelMetadata(fs::path(out) / "model.bin").at("step"), 90);
+  EXPECT_EQ(ModelMetadata(fs::path(out) / "model.bin").at("step"), kResumeSteps);
   EXPECT_EQ(ModelMetadata(fs::path(out) / "model.bin").at("complete"), true);
-  // Same batches, same steps as the uninterrupted P=2 run, up to summation
-  // order over 90 steps (measured ~3e-7 relative; see the P test above).
-  const double diff =
-      MaxRelativeDifference(ReadNpyMatrix(fs::path(ResumeReference()) / "topics.npy"),
-                            ReadNpyMatrix(fs::path(out) / "topics.npy"));
-  EXPECT_LT(diff, 1e-5) << "resumed P=3 model differs from the uninterrupted P=2 one";
+  // Resuming at the same P continues exactly: bit-identical to an
+  // uninterrupted P=3 run (across P the difference is summation order only,
+  // but over hundreds of steps that grows, so the same P is the sharp check).
+  EXPECT_TRUE(ReadFile(fs::path(out) / "model.bin") ==
+              ReadFile(fs::path(ResumeReference(3)) / "model.bin"))
+      << "resumed P=3 model differs from the uninterrupted P=3 one";
 }
 
 TEST_F(TrainE2e, ExistingModelFolderWithoutResumeExits73AndIsUntouched) {
@@ -454,8 +435,8 @@ TEST_F(TrainE2e, TrainLogAndModelFolderHoldWhatTheContractLists) {
   const std::string out = *dir_ / "contract";
   const auto r = Train(2, Corpus(1), out, "--set train.log_every_steps=1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* name : {"model.bin", "config.yaml", "vocab.tsv", "tokenizer.model",
-                           "topics.npy", "train_log.jsonl", "run.json"}) {
+  for (const char* name : {"model.bin", "config.yaml", "vocab.tsv", "tokenizer.model", "topics.npy",
+                           "train_log.jsonl", "run.json"}) {
     EXPECT_TRUE(fs::exists(fs::path(out) / name)) << name;
   }
   EXPECT_TRUE(ReadFile(fs::path(out) / "vocab.tsv") == ReadFile(Corpus(1) + "/vocab.tsv"));
@@ -497,9 +478,10 @@ TEST_F(TrainE2e, TrainLogAndModelFolderHoldWhatTheContractLists) {
     ++count[type];
     std::vector<const char*> fields;
     if (type == "step") {
-      fields = {"step",           "epoch",     "elbo_per_token", "reconstruction_per_token",
-                "kl_per_doc",     "documents_per_second",        "learning_rate",
-                "elapsed_seconds"};
+      fields = {"step",           "epoch",
+                "elbo_per_token", "reconstruction_per_token",
+                "kl_per_doc",     "documents_per_second",
+                "learning_rate",  "elapsed_seconds"};
       EXPECT_EQ(j.at("step").get<int64_t>(), last_step + 1) << "steps in order";
       last_step = j.at("step");
       EXPECT_LT(j.at("elbo_per_token").get<double>(), 0.0);
