@@ -133,14 +133,16 @@ TEST_F(NightlyE2e, ConcurrentRunFindsTheLockAndExits75) {
 TEST_F(NightlyE2e, KilledRunLeavesNothingScoredAndTheNextRunCompletes) {
   TempDir work;
   const fs::path root = work.path() / "scores";
-  Write(work / "night.jsonl", SampleLines(400, 80));
+  // 600 notes scored with ln-vi take long enough (~0.5 s even on an idle
+  // machine) for the kill to land while the run is writing.
+  Write(work / "night.jsonl", SampleLines(400, 600));
   // Stop the run with SIGKILL as soon as its incoming folder appears.
   auto killed = RunCommand("(" + kNtm + " score --incremental --model " + (*dir_ / "model") +
                            " --input " + (work / "night.jsonl") + " --out " + root.string() +
-                           " --methods amortized,ln-vi & pid=$!; for i in $(seq 1 400); do "
+                           " --methods amortized,ln-vi & pid=$!; for i in $(seq 1 3000); do "
                            "ls -d " +
                            root.string() +
-                           "/.incoming-* >/dev/null 2>&1 && break; sleep 0.05; done; "
+                           "/.incoming-* >/dev/null 2>&1 && break; sleep 0.01; done; "
                            "kill -9 $pid; wait $pid)");
   EXPECT_NE(killed.exit_code, 0) << "the run finished before it could be killed";
   EXPECT_TRUE(DatedFolders(root).empty()) << "a killed run must not count as scored";
@@ -149,7 +151,7 @@ TEST_F(NightlyE2e, KilledRunLeavesNothingScoredAndTheNextRunCompletes) {
   ASSERT_EQ(next.exit_code, 0) << next.output;
   const auto folders = DatedFolders(root);
   ASSERT_EQ(folders.size(), 1u);
-  EXPECT_EQ(LineCount(folders[0] / "doc_ids.txt"), 80);
+  EXPECT_EQ(LineCount(folders[0] / "doc_ids.txt"), 600);
   for (const auto& e : fs::directory_iterator(root)) {
     EXPECT_FALSE(e.path().filename().string().starts_with(".incoming-")) << e.path();
   }
