@@ -51,7 +51,8 @@ struct Args {
   int topics = 50, hidden = 100, epochs = 5, batch = 200, repeats = 3, vocab = 5000;
   int lnvi_docs = 500;
   int train_repeats = 3;
-  int model_epochs = 100;  // inference runs on the lda model trained (untimed) to this many epochs  // train each decoder from scratch this many times; report the fastest
+  int model_epochs = 100;  // inference runs on the lda model trained (untimed) to this many epochs
+                           // // train each decoder from scratch this many times; report the fastest
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -287,8 +288,8 @@ int main(int argc, char** argv) {
   std::vector<float> data(docs.counts.begin(), docs.counts.end());
   WriteNpy(args.out + "/bow_indptr.npy", docs.offsets.data(), docs.offsets.size(),
            {docs.offsets.size()}, "<i8");
-  WriteNpy(args.out + "/bow_indices.npy", docs.terms.data(), docs.terms.size(),
-           {docs.terms.size()}, "<i4");
+  WriteNpy(args.out + "/bow_indices.npy", docs.terms.data(), docs.terms.size(), {docs.terms.size()},
+           "<i4");
   WriteNpy(args.out + "/bow_data.npy", data, {data.size()}, "<f4");
   WriteNpy(args.out + "/order.npy", order, {order.size()}, "<i8");
   double total_tokens = 0;
@@ -296,8 +297,8 @@ int main(int argc, char** argv) {
   std::printf(
       "documents %lld (non-empty), vocabulary %d, %zu nonzeros, %.0f tokens (mean %.0f per "
       "document); K %d, H %d, batch %d, epochs %d; 1 thread, CPU time of the thread\n",
-      static_cast<long long>(n), docs.vocab_size, docs.terms.size(), total_tokens,
-      total_tokens / n, args.topics, args.hidden, args.batch, args.epochs);
+      static_cast<long long>(n), docs.vocab_size, docs.terms.size(), total_tokens, total_tokens / n,
+      args.topics, args.hidden, args.batch, args.epochs);
 
   nlohmann::json out;
   out["documents"] = n;
@@ -317,8 +318,8 @@ int main(int argc, char** argv) {
   to.batch_size = args.batch;
 
   std::unique_ptr<ntm::Trainer> lda_trainer;
-  for (const auto& [name, kind] :
-       {std::pair{"lda", ntm::DecoderKind::kLda}, std::pair{"prodlda", ntm::DecoderKind::kProdLda}}) {
+  for (const auto& [name, kind] : {std::pair{"lda", ntm::DecoderKind::kLda},
+                                   std::pair{"prodlda", ntm::DecoderKind::kProdLda}}) {
     mo.decoder = kind;
     std::unique_ptr<ntm::Trainer> trainer;
     TrainResult r;
@@ -331,8 +332,8 @@ int main(int argc, char** argv) {
     std::printf(
         "train %-8s %10.0f docs per CPU-second (%.2f s CPU, %.2f s wall, %lld steps); loss per "
         "doc epoch 1 %.1f, epoch %d %.1f\n",
-        name, r.docs_per_cpu_second, r.cpu_seconds, r.wall_seconds,
-        static_cast<long long>(r.steps), r.first_epoch_loss, args.epochs, r.last_epoch_loss);
+        name, r.docs_per_cpu_second, r.cpu_seconds, r.wall_seconds, static_cast<long long>(r.steps),
+        r.first_epoch_loss, args.epochs, r.last_epoch_loss);
     out["train"][name] = {{"docs_per_cpu_second", r.docs_per_cpu_second},
                           {"cpu_seconds", r.cpu_seconds},
                           {"wall_seconds", r.wall_seconds},
@@ -370,8 +371,8 @@ int main(int argc, char** argv) {
   ntm::AmortizedOptions ao;  // S = 20 draws: θ = MC mean of softmax(μ + σ ε)
   ao.compute_elbo = false;
   ntm::InferenceResult amortized;
-  report("amortized", Best(10 * args.repeats, [&] { amortized = inference.Amortized(docs, ao); }), n,
-         " [theta only, MC mean of 20 draws]");
+  report("amortized", Best(10 * args.repeats, [&] { amortized = inference.Amortized(docs, ao); }),
+         n, " [theta only, MC mean of 20 draws]");
 
   ntm::RefineOptions ro;
   ro.num_steps = 20;
@@ -400,7 +401,8 @@ int main(int argc, char** argv) {
   const Timing tl = Best(1, [&] { lnvi = inference.LnVi(lnvi_docs, lo); });
   double iters = 0;
   for (int32_t it : lnvi.iterations) iters += it;
-  std::snprintf(note, sizeof note, " [L-BFGS tol 1e-7, 2 starts, mean iterations %.1f; ELBO/token %.4f]",
+  std::snprintf(note, sizeof note,
+                " [L-BFGS tol 1e-7, 2 starts, mean iterations %.1f; ELBO/token %.4f]",
                 iters / n_lnvi, MeanPerToken(lnvi.elbo, lnvi_docs));
   report("ln-vi", tl, n_lnvi, note);
 
@@ -438,9 +440,10 @@ int main(int argc, char** argv) {
   const double amort = out["infer"]["amortized"]["docs_per_cpu_second"];
   const double ref = out["infer"]["refined20"]["docs_per_cpu_second"];
   const double cla = out["infer"]["classical"]["docs_per_cpu_second"];
-  std::printf("amortized %.0f docs/s (target >= 200000: %s); refined20 / classical = %.2fx "
-              "(target >= 5x: %s)\n",
-              amort, amort >= 200000 ? "met" : "MISSED", ref / cla, ref / cla >= 5 ? "met" : "MISSED");
+  std::printf(
+      "amortized %.0f docs/s (target >= 200000: %s); refined20 / classical = %.2fx "
+      "(target >= 5x: %s)\n",
+      amort, amort >= 200000 ? "met" : "MISSED", ref / cla, ref / cla >= 5 ? "met" : "MISSED");
   std::ofstream(args.out + "/ours.json") << out.dump(2) << "\n";
   return 0;
 }

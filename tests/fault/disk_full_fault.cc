@@ -10,10 +10,9 @@
 // Also: a file-size limit (ulimit -f, RLIMIT_FSIZE, which PBS's -l file= and
 // some batch systems set) instead of a full disk.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -28,10 +27,11 @@ class DiskFull : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir;
     WriteSample(D() / "in/notes.jsonl", 600);
-    const auto t = RunCommand(kNtm + " tokenize" + Tiny() + "--input " + (D() / "in/notes.jsonl").string() +
-                              " --out " + (D() / "corpus").string());
-    const auto m = RunCommand(kNtm + " train" + Tiny() + "--corpus " + (D() / "corpus").string() + " --out " +
-                              (D() / "model").string());
+    const auto t =
+        RunCommand(kNtm + " tokenize" + Tiny() + "--input " + (D() / "in/notes.jsonl").string() +
+                   " --out " + (D() / "corpus").string());
+    const auto m = RunCommand(kNtm + " train" + Tiny() + "--corpus " + (D() / "corpus").string() +
+                              " --out " + (D() / "model").string());
     setup_ok_ = t.exit_code == 0 && m.exit_code == 0;
     setup_log_ = t.output + m.output;
   }
@@ -89,16 +89,17 @@ class DiskFull : public ::testing::Test {
     }
     EXPECT_TRUE(check.ok()) << fault << ": " << check.Summary();
     EXPECT_LT(r.seconds, 60.0) << fault << ": took too long (hang?)";
-    std::string line = r.exit_code == 0 ? "fits: completed"
-                       : lines >= 1     ? ErrorLines(r.output)[0] +
-                                          (lines > 1 ? " (and " + std::to_string(lines - 1) + " more rank(s))" : "")
-                                        : "(no error line)";
+    std::string line =
+        r.exit_code == 0 ? "fits: completed"
+        : lines >= 1
+            ? ErrorLines(r.output)[0] +
+                  (lines > 1 ? " (and " + std::to_string(lines - 1) + " more rank(s))" : "")
+            : "(no error line)";
     const size_t at = line.find(mount_.string());
     if (at != std::string::npos) line.replace(at, mount_.string().size(), "<tmpfs>");
     Row(fault, inputs,
-        std::string((r.exit_code == 0 || (full && clear)) && check.ok()
-                        ? ""
-                        : "NOT AS EXPECTED: ") +
+        std::string((r.exit_code == 0 || (full && clear)) && check.ok() ? ""
+                                                                        : "NOT AS EXPECTED: ") +
             line,
         std::to_string(r.exit_code), check.Summary() + extra_intact);
     return full;
@@ -123,18 +124,19 @@ TEST_F(DiskFull, WhileWritingShards) {
   int full = 0;
   // 0 and 8 KiB: the spill file fails; 500 KiB: the first shard; 700 KiB: a later
   // shard (earlier ones complete); 1 MiB: everything fits.
-  for (const int64_t leave : {int64_t{0}, int64_t{8} << 10, int64_t{500} << 10, int64_t{700} << 10,
-                              int64_t{1} << 20}) {
+  for (const int64_t leave :
+       {int64_t{0}, int64_t{8} << 10, int64_t{500} << 10, int64_t{700} << 10, int64_t{1} << 20}) {
     for (const int ranks : {1, 2}) {
-      const fs::path out = mount_ / ("corpus-" + std::to_string(leave) + "-" + std::to_string(ranks));
+      const fs::path out =
+          mount_ / ("corpus-" + std::to_string(leave) + "-" + std::to_string(ranks));
       FillLeaving(leave);
-      const std::string cmd = (ranks == 2 ? Mpirun(2) : "") + "timeout 120 " + kNtm + " tokenize" + Tiny() +
-                              "--set tokenize.docs_per_shard=100 --input " +
+      const std::string cmd = (ranks == 2 ? Mpirun(2) : "") + "timeout 120 " + kNtm + " tokenize" +
+                              Tiny() + "--set tokenize.docs_per_shard=100 --input " +
                               (D() / "in/notes.jsonl").string() + " --out " + out.string();
       const CommandResult r = RunCommand(cmd);
       full += Check("disk full: tokenize (shards)",
-                    "600 records, " + std::to_string(ranks) + " rank(s), " + Kib(leave) + " free", r, out, "",
-                    ranks);
+                    "600 records, " + std::to_string(ranks) + " rank(s), " + Kib(leave) + " free",
+                    r, out, "", ranks);
       if (r.exit_code != 0) {
         EXPECT_FALSE(fs::exists(out / "manifest.json")) << "failed run looks complete";
       }
@@ -146,20 +148,25 @@ TEST_F(DiskFull, WhileWritingShards) {
 
 TEST_F(DiskFull, WhileWritingCheckpointsPreviousCheckpointIntact) {
   int full = 0;
-  for (const int64_t leave : {int64_t{0}, int64_t{16} << 10, int64_t{200} << 10, int64_t{1} << 20}) {
+  for (const int64_t leave :
+       {int64_t{0}, int64_t{16} << 10, int64_t{200} << 10, int64_t{1} << 20}) {
     const fs::path out = mount_ / ("model-" + std::to_string(leave));
     fs::copy(D() / "model", out, fs::copy_options::recursive);
     const std::string before = ReadFile(out / "model.bin"), topics = ReadFile(out / "topics.npy");
     FillLeaving(leave);
-    const CommandResult r = RunCommand(
-        "timeout 120 " + kNtm + " train" + Tiny() + "--resume --set train.epochs=4 --set train.checkpoint_every_steps=1 "
-        "--corpus " + (D() / "corpus").string() + " --out " + out.string());
-    const bool same = ReadFile(out / "model.bin") == before && ReadFile(out / "topics.npy") == topics;
-    const bool hit = Check("disk full: train --resume (checkpoint)",
-                           "600-record corpus, checkpoint of 2 epochs resumed to 4, " + Kib(leave) + " free", r, out,
-                           r.exit_code == 0 ? std::string()
-                           : same           ? std::string("; previous model.bin and topics.npy unchanged")
-                                            : std::string("; PREVIOUS CHECKPOINT CHANGED"));
+    const CommandResult r =
+        RunCommand("timeout 120 " + kNtm + " train" + Tiny() +
+                   "--resume --set train.epochs=4 --set train.checkpoint_every_steps=1 "
+                   "--corpus " +
+                   (D() / "corpus").string() + " --out " + out.string());
+    const bool same =
+        ReadFile(out / "model.bin") == before && ReadFile(out / "topics.npy") == topics;
+    const bool hit = Check(
+        "disk full: train --resume (checkpoint)",
+        "600-record corpus, checkpoint of 2 epochs resumed to 4, " + Kib(leave) + " free", r, out,
+        r.exit_code == 0 ? std::string()
+        : same           ? std::string("; previous model.bin and topics.npy unchanged")
+                         : std::string("; PREVIOUS CHECKPOINT CHANGED"));
     if (hit) {
       EXPECT_TRUE(same) << "the previous checkpoint was replaced or damaged";
     }
@@ -171,16 +178,19 @@ TEST_F(DiskFull, WhileWritingCheckpointsPreviousCheckpointIntact) {
 
 TEST_F(DiskFull, WhileWritingScores) {
   int full = 0;
-  for (const int64_t leave : {int64_t{0}, int64_t{16} << 10, int64_t{128} << 10, int64_t{1} << 20}) {
+  for (const int64_t leave :
+       {int64_t{0}, int64_t{16} << 10, int64_t{128} << 10, int64_t{1} << 20}) {
     for (const int ranks : {1, 2}) {
-      const fs::path out = mount_ / ("scores-" + std::to_string(leave) + "-" + std::to_string(ranks));
+      const fs::path out =
+          mount_ / ("scores-" + std::to_string(leave) + "-" + std::to_string(ranks));
       FillLeaving(leave);
-      const CommandResult r = RunCommand(
-          (ranks == 2 ? Mpirun(2) : "") + "timeout 120 " + kNtm + " score" + Tiny() +
-          "--methods amortized,refined,classical --model " + (D() / "model").string() + " --corpus " +
-          (D() / "corpus").string() + " --out " + out.string());
-      full += Check("disk full: score", "600 documents, 3 methods, " + std::to_string(ranks) + " rank(s), " +
-                                            Kib(leave) + " free",
+      const CommandResult r =
+          RunCommand((ranks == 2 ? Mpirun(2) : "") + "timeout 120 " + kNtm + " score" + Tiny() +
+                     "--methods amortized,refined,classical --model " + (D() / "model").string() +
+                     " --corpus " + (D() / "corpus").string() + " --out " + out.string());
+      full += Check("disk full: score",
+                    "600 documents, 3 methods, " + std::to_string(ranks) + " rank(s), " +
+                        Kib(leave) + " free",
                     r, out, "", ranks);
       fs::remove_all(out);
     }
@@ -198,17 +208,19 @@ TEST_F(DiskFull, DISABLED_FileSizeLimitGivesIoErrorNotSigxfsz) {
   for (const char* stage : {"tokenize", "score"}) {
     const fs::path out = D() / (std::string("ulimit-") + stage);
     fs::remove_all(out);
-    const std::string run =
-        std::string(stage) == "tokenize"
-            ? kNtm + " tokenize" + Tiny() + "--input " + (D() / "in/notes.jsonl").string() + " --out " + out.string()
-            : kNtm + " score" + Tiny() + "--methods amortized --model " + (D() / "model").string() + " --corpus " +
-                  (D() / "corpus").string() + " --out " + out.string();
+    const std::string run = std::string(stage) == "tokenize"
+                                ? kNtm + " tokenize" + Tiny() + "--input " +
+                                      (D() / "in/notes.jsonl").string() + " --out " + out.string()
+                                : kNtm + " score" + Tiny() + "--methods amortized --model " +
+                                      (D() / "model").string() + " --corpus " +
+                                      (D() / "corpus").string() + " --out " + out.string();
     const CommandResult r = RunCommand("ulimit -f 16; " + run);
     const FolderCheck check = CheckFolder(out);
     EXPECT_EQ(r.exit_code, 74) << r.output;
     EXPECT_EQ(ErrorLines(r.output).size(), 1u) << r.output;
     EXPECT_TRUE(check.ok()) << check.Summary();
-    Row(std::string("file-size limit (ulimit -f 16) during ") + stage, "600 records / their corpus and model",
+    Row(std::string("file-size limit (ulimit -f 16) during ") + stage,
+        "600 records / their corpus and model",
         r.exit_code == 74 ? OneErrorLine(r) : "NOT AS EXPECTED: killed by SIGXFSZ, no message",
         std::to_string(r.exit_code), check.Summary());
   }

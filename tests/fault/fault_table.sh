@@ -24,9 +24,12 @@ build=${NTM_BUILD_DIR:-build-tests}
 jobs=${NTM_JOBS:-1}
 tests=(fault_corrupt_inputs fault_hostile_text fault_signals fault_disk_full)
 
+mkdir -p "$build"
 if [[ ! -f $build/CMakeCache.txt ]]; then
-  mkdir -p "$build"
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >"$build/configure.log" 2>&1 ||
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNTM_HARDENING_TESTS=ON >"$build/configure.log" 2>&1 ||
+    { cat "$build/configure.log"; exit 1; }
+else
+  cmake -S . -B "$build" -DNTM_HARDENING_TESTS=ON >"$build/configure.log" 2>&1 ||
     { cat "$build/configure.log"; exit 1; }
 fi
 cmake --build "$build" -j "$jobs" --target ntm "${tests[@]}"

@@ -36,7 +36,8 @@ using testing_util::RunCommand;
 using testing_util::TempDir;
 
 inline const std::string kNtm = NTM_BINARY;
-inline const std::string kSample = std::string(NTM_SOURCE_DIR) + "/tests/data/medquad-sample.jsonl.gz";
+inline const std::string kSample =
+    std::string(NTM_SOURCE_DIR) + "/tests/data/medquad-sample.jsonl.gz";
 inline const std::string kConfig = std::string(NTM_SOURCE_DIR) + "/configs/default.yaml";
 
 // The small settings every fault test runs with (seconds per stage on 2 cores).

@@ -10,12 +10,11 @@
 // of NUL bytes (JSONL, CSV field, .txt file), each under /usr/bin/time-like
 // peak-RSS measurement.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -63,7 +62,8 @@ Measured RunMeasured(const std::vector<std::string>& args, const fs::path& log) 
 // The tokenize arguments for `inputs` into `out` (words mode, every term kept).
 std::vector<std::string> TokenizeArgs(const std::vector<fs::path>& inputs, const fs::path& out) {
   std::vector<std::string> a = {kNtm, "tokenize", "--config", kConfig, "--out", out.string()};
-  for (const char* s : {"vocab.mode=words", "vocab.min_df=1", "vocab.max_df=1.0", "log.level=warn"}) {
+  for (const char* s :
+       {"vocab.mode=words", "vocab.min_df=1", "vocab.max_df=1.0", "log.level=warn"}) {
     a.push_back("--set");
     a.push_back(s);
   }
@@ -84,7 +84,8 @@ std::string Counted(const json& m) {
                   std::to_string(m["documents"]["written"].get<int64_t>());
   const json& c = m["counters"];
   for (const char* k : {"truncated", "invalid_utf8_replaced", "empty"}) {
-    if (c[k].get<int64_t>() != 0) s += ", " + std::string(k) + " " + std::to_string(c[k].get<int64_t>());
+    if (c[k].get<int64_t>() != 0)
+      s += ", " + std::string(k) + " " + std::to_string(c[k].get<int64_t>());
   }
   for (const auto& [k, v] : c["malformed"].items()) {
     if (v.get<int64_t>() != 0) s += ", malformed." + k + " " + std::to_string(v.get<int64_t>());
@@ -152,10 +153,12 @@ int64_t Malformed(const json& m, const char* reason) { return m["counters"]["mal
 
 TEST_F(HostileText, DeeplyNestedJson) {
   const std::string open(100000, '['), close(100000, ']');
-  WriteFile(P("nested.jsonl"), base_ + open + "\n" + open + close + "\n" +
-                                   "{\"id\":\"deep-field\",\"text\":\"cardiac arrest\",\"x\":" + open + close +
-                                   "}\n" + "{\"id\":\"deep-text\",\"text\":" + open + close + "}\n");
-  const json m = Tokenize("deeply nested JSON", "20 records + 100k '[' unclosed, 100k '[' ']' closed, "
+  WriteFile(P("nested.jsonl"),
+            base_ + open + "\n" + open + close + "\n" +
+                "{\"id\":\"deep-field\",\"text\":\"cardiac arrest\",\"x\":" + open + close + "}\n" +
+                "{\"id\":\"deep-text\",\"text\":" + open + close + "}\n");
+  const json m = Tokenize("deeply nested JSON",
+                          "20 records + 100k '[' unclosed, 100k '[' ']' closed, "
                           "an object with a 100k-deep field, text = 100k-deep array",
                           {P("nested.jsonl")});
   ASSERT_FALSE(m.is_null());
@@ -168,10 +171,12 @@ TEST_F(HostileText, DeeplyNestedJson) {
 TEST_F(HostileText, NulBytesInEveryFormat) {
   using namespace std::string_literals;  // "..."s keeps embedded NULs
   WriteFile(P("nul.jsonl"), base_ + "{\"id\":\"raw\",\"text\":\"heart\0lung\"}\n"s +
-                                "{\"id\":\"escaped\",\"text\":\"heart\\u0000lung \\u0000\"}\n" + "\0\0\0\n"s);
+                                "{\"id\":\"escaped\",\"text\":\"heart\\u0000lung \\u0000\"}\n" +
+                                "\0\0\0\n"s);
   WriteFile(P("nul.csv"), "id,text\nc1,\"heart\0lung\"\nc2,blood\0pressure\n\0,x\n"s);
   WriteFile(P("nul/a.txt"), "heart\0lung\0\0 blood pressure\n"s);
-  const json m = Tokenize("NUL bytes", "JSONL raw NUL in a string, \\u0000 escapes, a line of NULs; "
+  const json m = Tokenize("NUL bytes",
+                          "JSONL raw NUL in a string, \\u0000 escapes, a line of NULs; "
                           "CSV NUL in quoted/unquoted fields and as an id; .txt with NULs",
                           {P("nul.jsonl"), P("nul.csv"), P("nul")});
   ASSERT_FALSE(m.is_null());
@@ -209,7 +214,8 @@ TEST_F(HostileText, RightToLeftBidiControlsAndCombiningMarks) {
             base_ +
                 "{\"id\":\"hebrew-arabic\",\"text\":\"\u05dc\u05d1 \u05e8\u05d9\u05d0\u05d5\u05ea "
                 "\u0642\u0644\u0628 \u0631\u0626\u0629 heart\"}\n"
-                "{\"id\":\"bidi\",\"text\":\"\u202e\u202d\u2066\u2069\u200f\u200e heart \u202e lung\u202c\"}\n"
+                "{\"id\":\"bidi\",\"text\":\"\u202e\u202d\u2066\u2069\u200f\u200e heart \u202e "
+                "lung\u202c\"}\n"
                 "{\"id\":\"combining\",\"text\":\"e\u0301\u0301\u0301\u0301 cafe\u0301 "
                 "Z\u0351\u0352\u0353\u0354\u0355\u0356\u0357\u0358\u0359 \u0e01\u0e34\u0e4a "
                 "\u0915\u094d\u200d\u0937\"}\n"
@@ -248,8 +254,26 @@ TEST_F(HostileText, TenMillionEmptyLines) {
   EXPECT_TRUE(none.is_null());
 }
 
+// BUG (open, bug 6 in docs/reliability.md): a number outside double range
+// anywhere in a JSONL line ("1e999", e.g. in a field ntm ignores) makes the
+// reader throw nlohmann's out_of_range, which is not caught as a malformed
+// record: the whole tokenize exits 70 ("internal error: [json.exception.
+// out_of_range.406] number overflow parsing '1e999'") even with on_error: skip.
+// Expected: exit 0, the record counted as malformed.invalid_json. Enable when fixed.
+TEST_F(HostileText, DISABLED_NumberOutOfRangeInAnyFieldIsCountedNotFatal) {
+  WriteFile(P("number.jsonl"), base_ + "{\"id\":\"n1\",\"text\":\"heart lung\",\"score\":1e999}\n" +
+                                   "{\"id\":\"n2\",\"text\":\"blood\",\"x\":-1e400}\n");
+  const json m = Tokenize("number out of double range in a JSONL field",
+                          "20 records + {\"score\": 1e999} and {\"x\": -1e400} in ignored fields",
+                          {P("number.jsonl")});
+  ASSERT_FALSE(m.is_null());
+  EXPECT_EQ(Malformed(m, "invalid_json"), 2);
+  EXPECT_EQ(m["documents"]["read"], 20);
+}
+
 // A sparse file: `prefix`, `hole` zero bytes (no disk blocks), `suffix`.
-void WriteSparse(const fs::path& path, const std::string& prefix, int64_t hole, const std::string& suffix) {
+void WriteSparse(const fs::path& path, const std::string& prefix, int64_t hole,
+                 const std::string& suffix) {
   std::ofstream out(path, std::ios::binary);
   out << prefix;
   out.seekp(hole, std::ios::cur);
@@ -269,7 +293,8 @@ TEST_F(HostileText, LongSingleLineKeepsMemoryBounded) {
 }
 
 TEST_F(HostileText, OneGibLinesInEveryFormatSlow) {
-  if (!SlowCasesEnabled()) GTEST_SKIP() << "slow (~1 min): set NTM_FAULT_SLOW=1 (fault_table.sh does)";
+  if (!SlowCasesEnabled())
+    GTEST_SKIP() << "slow (~1 min): set NTM_FAULT_SLOW=1 (fault_table.sh does)";
   constexpr int64_t kGiB = int64_t{1} << 30;
   {
     std::ofstream out(P("text.jsonl"), std::ios::binary);
@@ -279,8 +304,9 @@ TEST_F(HostileText, OneGibLinesInEveryFormatSlow) {
     for (int64_t n = 0; n < kGiB; n += static_cast<int64_t>(chunk.size())) out << chunk;
     out << "\"}\n{\"id\":\"after\",\"text\":\"blood pressure\"}\n";
   }
-  json m = Tokenize("1 GiB single line of text (JSONL)", "20 records, one 1 GiB line of words, 1 record",
-                    {P("text.jsonl")}, 0, 400 * 1024);
+  json m =
+      Tokenize("1 GiB single line of text (JSONL)", "20 records, one 1 GiB line of words, 1 record",
+               {P("text.jsonl")}, 0, 400 * 1024);
   if (!m.is_null()) {
     EXPECT_EQ(Malformed(m, "line_too_long"), 1);
   }
@@ -292,16 +318,16 @@ TEST_F(HostileText, OneGibLinesInEveryFormatSlow) {
     EXPECT_EQ(Malformed(m, "line_too_long"), 1);
   }
   WriteSparse(P("big.csv"), "id,text\n1,heart lung\n2,\"", kGiB, "\"\n3,blood pressure\n");
-  m = Tokenize("1 GiB quoted CSV field", "3 records, the second one 1 GiB (sparse)", {P("big.csv")}, 0,
-               400 * 1024);
+  m = Tokenize("1 GiB quoted CSV field", "3 records, the second one 1 GiB (sparse)", {P("big.csv")},
+               0, 400 * 1024);
   if (!m.is_null()) {
     EXPECT_EQ(Malformed(m, "line_too_long"), 1);
   }
   fs::create_directories(P("txt"));
   WriteSparse(P("txt/big.txt"), "heart ", kGiB, " lung\n");
   WriteFile(P("txt/small.txt"), "blood pressure heart lung\n");
-  m = Tokenize("1 GiB .txt document", "a folder: one 1 GiB file (sparse), one small file", {P("txt")}, 0,
-               400 * 1024);
+  m = Tokenize("1 GiB .txt document", "a folder: one 1 GiB file (sparse), one small file",
+               {P("txt")}, 0, 400 * 1024);
   if (!m.is_null()) {
     EXPECT_EQ(m["counters"]["truncated"], 1);
   }

@@ -40,7 +40,8 @@ std::vector<std::string> Differing(const fs::path& a, const fs::path& b,
 }
 
 // Output files of a folder under final names (shards and the like), sorted.
-std::vector<std::string> FinalNames(const fs::path& dir, const std::vector<std::string>& skip = {}) {
+std::vector<std::string> FinalNames(const fs::path& dir,
+                                    const std::vector<std::string>& skip = {}) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
@@ -65,7 +66,8 @@ class Signals : public ::testing::Test {
     // The reference corpus, model and scores of uninterrupted 2-rank runs.
     const auto t = RunCommand(Mpirun(2) + Tokenize(D() / "ref-corpus"));
     const auto m = RunCommand(Mpirun(2) + Train(D() / "ref-corpus", D() / "ref-model"));
-    const auto s = RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", D() / "ref-scores"));
+    const auto s =
+        RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", D() / "ref-scores"));
     setup_ok_ = t.exit_code == 0 && m.exit_code == 0 && s.exit_code == 0;
     setup_log_ = t.output + m.output + s.output;
   }
@@ -80,19 +82,24 @@ class Signals : public ::testing::Test {
   static std::string Tokenize(const fs::path& out) {
     return kNtm + " tokenize" + Tiny() +
            "--set vocab.mode=pieces --set vocab.piece_vocab_size=2000 --set vocab.sample_docs=2500 "
-           "--input " + kSample + " --out " + out.string();
+           "--input " +
+           kSample + " --out " + out.string();
   }
   // 40 epochs of 13 batches, a checkpoint every 5 steps.
-  static std::string Train(const fs::path& corpus, const fs::path& out, const std::string& extra = "") {
+  static std::string Train(const fs::path& corpus, const fs::path& out,
+                           const std::string& extra = "") {
     return kNtm + " train" + Tiny() +
-           "--set train.epochs=40 --set train.checkpoint_every_steps=5 --set train.log_every_steps=5 "
-           "--corpus " + corpus.string() + " --out " + out.string() + " " + extra;
+           "--set train.epochs=40 --set train.checkpoint_every_steps=5 --set "
+           "train.log_every_steps=5 "
+           "--corpus " +
+           corpus.string() + " --out " + out.string() + " " + extra;
   }
   static std::string Score(const fs::path& model, const fs::path& corpus, const fs::path& out) {
     return kNtm + " score" + Tiny() +
-           "--set score.mc_samples=20 --set score.refine_steps=20 --set score.classical_max_iter=200 "
-           "--methods amortized,refined,classical,ln-vi --model " + model.string() + " --corpus " +
-           corpus.string() + " --out " + out.string();
+           "--set score.mc_samples=20 --set score.refine_steps=20 --set "
+           "score.classical_max_iter=200 "
+           "--methods amortized,refined,classical,ln-vi --model " +
+           model.string() + " --corpus " + corpus.string() + " --out " + out.string();
   }
 
   // Starts `command` (2 ranks writing to `out`), waits until `started()`,
@@ -178,15 +185,18 @@ TEST_F(Signals, SigkillOneRankDuringTokenizeEndsJobAndRerunMatches) {
           " s after the kill; rerun into the same folder: exit " + std::to_string(rerun.exit_code) +
           (diff.empty() && extra == names ? ", outputs identical to an uninterrupted run"
                                           : ", outputs differ: " + Join(diff)) +
-          "; " + std::to_string(after_rerun.temporary.size()) + " temporary file(s) remain after the rerun",
+          "; " + std::to_string(after_rerun.temporary.size()) +
+          " temporary file(s) remain after the rerun",
       std::to_string(r.result.exit_code) + " (rerun " + std::to_string(rerun.exit_code) + ")",
-      "after the kill: " + after_kill.Summary() + (no_manifest ? ", no manifest.json" : ", manifest.json present"));
+      "after the kill: " + after_kill.Summary() +
+          (no_manifest ? ", no manifest.json" : ", manifest.json present"));
 }
 
 TEST_F(Signals, SigkillOneRankDuringTrainEndsJobAndResumeIsBitIdentical) {
   const fs::path out = D() / "train-killed";
   const Interrupted r = RunAndSignal(
-      Train(D() / "ref-corpus", out), out, [&] { return fs::exists(out / "model.bin"); }, SIGKILL, 1);
+      Train(D() / "ref-corpus", out), out, [&] { return fs::exists(out / "model.bin"); }, SIGKILL,
+      1);
   ASSERT_TRUE(r.signalled) << "train ended before the signal\n" << r.result.output;
   EXPECT_NE(r.result.exit_code, 0);
   EXPECT_LT(r.seconds_to_end, 60.0) << "the job hung after a rank died";
@@ -199,8 +209,8 @@ TEST_F(Signals, SigkillOneRankDuringTrainEndsJobAndResumeIsBitIdentical) {
   EXPECT_TRUE(diff.empty()) << "resumed model differs from the uninterrupted run: " << Join(diff);
   Row("SIGKILL to rank 1 of 2 during train",
       "MedQuAD corpus, 40 epochs, checkpoint every 5 steps; kill after the first checkpoint",
-      "job ended " + std::to_string(r.seconds_to_end).substr(0, 4) + " s after the kill; --resume: exit " +
-          std::to_string(resumed.exit_code) +
+      "job ended " + std::to_string(r.seconds_to_end).substr(0, 4) +
+          " s after the kill; --resume: exit " + std::to_string(resumed.exit_code) +
           (diff.empty() ? ", model.bin and topics.npy bit-identical to an uninterrupted run"
                         : ", differs: " + Join(diff)),
       std::to_string(r.result.exit_code) + " (resume " + std::to_string(resumed.exit_code) + ")",
@@ -209,20 +219,21 @@ TEST_F(Signals, SigkillOneRankDuringTrainEndsJobAndResumeIsBitIdentical) {
 
 TEST_F(Signals, SigkillOneRankDuringScoreEndsJobAndRerunMatches) {
   const fs::path out = D() / "score-killed";
-  const Interrupted r = RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out, After(0.7),
-                                     SIGKILL, 1);
+  const Interrupted r =
+      RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out, After(0.7), SIGKILL, 1);
   ASSERT_TRUE(r.signalled) << "score ended before the signal\n" << r.result.output;
   EXPECT_NE(r.result.exit_code, 0);
   EXPECT_LT(r.seconds_to_end, 60.0) << "the job hung after a rank died";
   EXPECT_TRUE(r.ranks_gone);
   const FolderCheck after_kill = CheckFolder(out);
   EXPECT_TRUE(after_kill.ok()) << after_kill.Summary();
-  const CommandResult rerun = RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", out));
+  const CommandResult rerun =
+      RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", out));
   EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
   const std::vector<std::string> compared = {
-      "doc_ids.txt",        "scores.csv",         "quality.json",       "theta-amortized.npy",
-      "theta-refined.npy",  "theta-classical.npy", "theta-ln-vi.npy",   "elbo-amortized.npy",
-      "elbo-refined.npy",   "elbo-classical.npy", "elbo-ln-vi.npy"};
+      "doc_ids.txt",       "scores.csv",          "quality.json",    "theta-amortized.npy",
+      "theta-refined.npy", "theta-classical.npy", "theta-ln-vi.npy", "elbo-amortized.npy",
+      "elbo-refined.npy",  "elbo-classical.npy",  "elbo-ln-vi.npy"};
   const auto diff = Differing(out, D() / "ref-scores", compared);
   EXPECT_TRUE(diff.empty()) << "rerun differs from an uninterrupted run: " << Join(diff);
   // Temporary files of the killed ranks are not an error (nothing reads them),
@@ -232,8 +243,10 @@ TEST_F(Signals, SigkillOneRankDuringScoreEndsJobAndRerunMatches) {
       "MedQuAD corpus and model, 4 methods, kill 0.7 s after start",
       "job ended " + std::to_string(r.seconds_to_end).substr(0, 4) +
           " s after the kill; rerun into the same folder: exit " + std::to_string(rerun.exit_code) +
-          (diff.empty() ? ", theta/elbo/scores identical to an uninterrupted run" : ", differs: " + Join(diff)) +
-          "; " + std::to_string(after_rerun.temporary.size()) + " temporary file(s) of the killed run remain after the rerun",
+          (diff.empty() ? ", theta/elbo/scores identical to an uninterrupted run"
+                        : ", differs: " + Join(diff)) +
+          "; " + std::to_string(after_rerun.temporary.size()) +
+          " temporary file(s) of the killed run remain after the rerun",
       std::to_string(r.result.exit_code) + " (rerun " + std::to_string(rerun.exit_code) + ")",
       "after the kill: " + after_kill.Summary());
 }
@@ -241,7 +254,8 @@ TEST_F(Signals, SigkillOneRankDuringScoreEndsJobAndRerunMatches) {
 TEST_F(Signals, SigtermDuringTrainExits75AndResumeIsBitIdentical) {
   const fs::path out = D() / "train-term";
   const Interrupted r = RunAndSignal(
-      Train(D() / "ref-corpus", out), out, [&] { return fs::exists(out / "model.bin"); }, SIGTERM, -1);
+      Train(D() / "ref-corpus", out), out, [&] { return fs::exists(out / "model.bin"); }, SIGTERM,
+      -1);
   ASSERT_TRUE(r.signalled) << "train ended before the signal\n" << r.result.output;
   EXPECT_EQ(r.result.exit_code, 75) << r.result.output;
   EXPECT_EQ(ErrorLines(r.result.output).size(), 1u) << r.result.output;
@@ -254,8 +268,9 @@ TEST_F(Signals, SigtermDuringTrainExits75AndResumeIsBitIdentical) {
   const auto diff = Differing(out, D() / "ref-model", {"model.bin", "topics.npy"});
   EXPECT_TRUE(diff.empty()) << "resumed model differs from the uninterrupted run: " << Join(diff);
   Row("SIGTERM to both ranks during train", "as above; SIGTERM after the first checkpoint",
-      "exit " + std::to_string(r.result.exit_code) + " after " + std::to_string(r.seconds_to_end).substr(0, 4) +
-          " s (" + OneErrorLine(r.result).substr(0, 60) + "); --resume: exit " +
+      "exit " + std::to_string(r.result.exit_code) + " after " +
+          std::to_string(r.seconds_to_end).substr(0, 4) + " s (" +
+          OneErrorLine(r.result).substr(0, 60) + "); --resume: exit " +
           std::to_string(resumed.exit_code) +
           (diff.empty() ? ", model.bin and topics.npy bit-identical" : ", differs: " + Join(diff)),
       std::to_string(r.result.exit_code), after.Summary());
@@ -272,21 +287,24 @@ TEST_F(Signals, SigtermDuringTokenizeAndScoreEndsPromptlyWithoutBrokenFiles) {
     const FolderCheck after = CheckFolder(out);
     EXPECT_TRUE(after.ok()) << after.Summary();
     Row("SIGTERM to both ranks during tokenize", "MedQuAD sample, pieces mode, 1.5 s after start",
-        "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " + OneErrorLine(r.result).substr(0, 70),
+        "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " +
+            OneErrorLine(r.result).substr(0, 70),
         std::to_string(r.result.exit_code), after.Summary());
   }
   {
     const fs::path out = D() / "score-term";
-    const Interrupted r = RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out, After(0.7),
-                                       SIGTERM, -1);
+    const Interrupted r = RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out,
+                                       After(0.7), SIGTERM, -1);
     ASSERT_TRUE(r.signalled) << r.result.output;
     EXPECT_NE(r.result.exit_code, 0);
     EXPECT_LT(r.seconds_to_end, 60.0);
     EXPECT_TRUE(r.ranks_gone);
     const FolderCheck after = CheckFolder(out);
     EXPECT_TRUE(after.ok()) << after.Summary();
-    Row("SIGTERM to both ranks during score", "MedQuAD corpus and model, 4 methods, 0.7 s after start",
-        "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " + OneErrorLine(r.result).substr(0, 70),
+    Row("SIGTERM to both ranks during score",
+        "MedQuAD corpus and model, 4 methods, 0.7 s after start",
+        "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " +
+            OneErrorLine(r.result).substr(0, 70),
         std::to_string(r.result.exit_code), after.Summary());
   }
 }
