@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second Quick-start command, and CI's):
 # installs missing packages, builds with -Werror, runs every CTest label
-# (unit, claims, mpi, e2e).
+# (unit, claims, mpi, e2e, pbs, and slurm: a real one-node Slurm cluster).
 #
 # Environment: NTM_BUILD_DIR (default build-tests), NTM_JOBS (default: cores),
 #              NTM_CTEST_ARGS (ctest arguments; default "-LE slurm-smoke", e.g. "-L unit").
