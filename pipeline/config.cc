@@ -200,6 +200,9 @@ std::vector<KeySpec> VocabKeys() {
                 "drop terms found in more than this share of documents"),
       NumberKey("vocab.max_size", &C::vocab, &V::max_size, int64_t{10}, int64_t{10000000},
                 "keep at most this many terms, highest document frequency first"),
+      NumberKey("vocab.min_piece_length", &C::vocab, &V::min_piece_length, 1, 100,
+                "drop terms shorter than this many characters (the word-start mark not "
+                "counted) and terms without a letter or digit: sub-word fragments carry no topic"),
       NumberKey("vocab.seed", &C::vocab, &V::seed, uint64_t{0},
                 std::numeric_limits<uint64_t>::max(), "sample selection and SentencePiece seed"),
   };

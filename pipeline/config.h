@@ -40,6 +40,7 @@ struct VocabConfig {
   int64_t min_df = 5;                  // drop terms in fewer documents
   double max_df = 0.5;                 // drop terms in more than this share of documents
   int64_t max_size = 20000;            // keep at most this many terms (highest df)
+  int min_piece_length = 2;            // drop shorter terms (characters; word mark not counted)
   uint64_t seed = 1;                   // sample selection and SentencePiece seed
 };
 

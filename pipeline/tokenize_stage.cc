@@ -12,6 +12,7 @@
 // the corpus. The same input, config and P give byte-identical files; the
 // vocabulary is the same for any P.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,6 +35,24 @@
 
 namespace ntm {
 namespace {
+
+// True for a term worth a topic: at least `min_chars` characters besides the
+// SentencePiece word-start mark, and a letter or digit among them (class
+// tokens such as <num> qualify).
+bool IsTopicalTerm(std::string_view term, int min_chars) {
+  int chars = 0;
+  bool alnum = false;
+  for (size_t i = 0; i < term.size(); ++i) {
+    const auto c = static_cast<unsigned char>(term[i]);
+    if (term.compare(i, 3, "\xE2\x96\x81") == 0) {
+      i += 2;
+      continue;
+    }
+    if ((c & 0xC0) != 0x80) ++chars;  // count code points, not bytes
+    alnum = alnum || c >= 0x80 || std::isalnum(c);
+  }
+  return chars >= min_chars && alnum;
+}
 
 // One shard file this rank wrote, for the manifest.
 struct ShardRecord {
@@ -74,6 +93,8 @@ class TokenizeRun {
   StringTable local_terms_;
   std::filesystem::path spill_path_;
   std::optional<Vocabulary> vocabulary_;
+  PruneStats prune_stats_;
+  int64_t dropped_fragments_ = 0;
   uint64_t vocab_checksum_ = 0;
   int64_t no_terms_ = 0, oov_only_ = 0, docs_spilled_ = 0;
   std::vector<ShardRecord> shards_;
@@ -191,8 +212,20 @@ void TokenizeRun::BuildVocabulary() {
   PruneOptions prune;
   prune.min_df = ctx_.config.vocab.min_df;
   prune.max_df = ctx_.config.vocab.max_df;
-  prune.max_size = ctx_.config.vocab.max_size;
-  vocabulary_ = Vocabulary::Build(merged, prune);
+  prune.max_size = 0;  // the size limit applies after dropping fragments, below
+  const Vocabulary candidates = Vocabulary::Build(merged, prune);
+  prune_stats_ = candidates.prune_stats();
+  std::vector<TermStats> kept;
+  for (const TermStats& t : candidates.terms()) {
+    if (!IsTopicalTerm(t.term, ctx_.config.vocab.min_piece_length)) {
+      ++dropped_fragments_;
+    } else if (std::ssize(kept) >= ctx_.config.vocab.max_size) {
+      ++prune_stats_.dropped_max_size;
+    } else {
+      kept.push_back(t);
+    }
+  }
+  vocabulary_ = Vocabulary::FromTerms(std::move(kept));
   if (vocabulary_->size() == 0) {
     throw InputError("the vocabulary is empty after pruning (" + std::to_string(merged.size()) +
                      " candidate terms over " + std::to_string(merged.documents()) +
@@ -374,10 +407,11 @@ void TokenizeRun::WriteManifest() {
       {"counters", CountersJson(total)},
       {"tokenizer", tokenizer_stats},
       {"vocabulary_pruning",
-       {{"candidates", vocabulary_->prune_stats().candidates},
-        {"dropped_min_df", vocabulary_->prune_stats().dropped_min_df},
-        {"dropped_max_df", vocabulary_->prune_stats().dropped_max_df},
-        {"dropped_max_size", vocabulary_->prune_stats().dropped_max_size}}}};
+       {{"candidates", prune_stats_.candidates},
+        {"dropped_min_df", prune_stats_.dropped_min_df},
+        {"dropped_max_df", prune_stats_.dropped_max_df},
+        {"dropped_fragments", dropped_fragments_},
+        {"dropped_max_size", prune_stats_.dropped_max_size}}}};
   if (!piece_model_.empty()) {
     AtomicFileWriter model(out_ / "tokenizer.model");
     model.Write(piece_model_);
