@@ -161,6 +161,8 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
     if (stage == "tokenize" || stage == "train" || stage == "score") {
       NTM_LOG(kInfo) << "ntm " << stage << " on " << comm->size() << " rank(s); effective config:\n"
                      << ConfigToYaml(config, false);
+    } else if (stage != "version") {
+      NTM_LOG(kInfo) << "ntm " << stage << " on " << comm->size() << " rank(s)";
     }
     InjectRankFailure(*comm);
     code = run(ctx);
