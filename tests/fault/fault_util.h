@@ -5,8 +5,10 @@
 // row of docs/reliability.md's table per fault tried.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -66,6 +68,19 @@ inline void WriteSample(const fs::path& path, int n) {
   RunCommand("gzip -dc " + kSample + " | head -n " + std::to_string(n) + " > " + path.string());
 }
 
+// A /proc file, read with read(2): a process may exit while it is read, and
+// libstdc++'s filebuf throws on such a read error.
+inline std::string ReadProcFile(const std::string& path) {
+  std::string bytes;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return bytes;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    bytes.append(buffer, static_cast<size_t>(n));
+  ::close(fd);
+  return bytes;
+}
+
 // Lines of `output` that are ntm error messages ("ntm <stage>: error: ...").
 inline std::vector<std::string> ErrorLines(const std::string& output) {
   std::vector<std::string> lines;
@@ -121,10 +136,11 @@ class Background {
 // holds `out_dir` as an argument: the ranks of this test's own job.
 inline std::vector<pid_t> RankPids(const std::string& out_dir) {
   std::vector<pid_t> pids;
-  for (const auto& e : fs::directory_iterator("/proc")) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmdline = ReadFile(e.path() / "cmdline");
+    const std::string cmdline = ReadProcFile((e.path() / "cmdline").string());
     std::vector<std::string> argv;
     for (size_t start = 0, end; start < cmdline.size(); start = end + 1) {
       end = cmdline.find('\0', start);
@@ -146,7 +162,7 @@ inline bool AllGone(const std::vector<pid_t>& pids, double seconds = 10) {
   for (;;) {
     bool any = false;
     for (pid_t pid : pids) {
-      const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+      const std::string stat = ReadProcFile("/proc/" + std::to_string(pid) + "/stat");
       const size_t paren = stat.rfind(')');
       any |= paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
     }
@@ -256,6 +272,7 @@ inline FolderCheck CheckFolder(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
     if (!e.is_regular_file()) continue;
     const std::string name = e.path().filename().string();
+    if (name == ".lock") continue;  // train's and score's lock file: kept by design
     if (IsTemporaryName(name)) {
       check.temporary.push_back(name);
       continue;

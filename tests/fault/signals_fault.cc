@@ -66,8 +66,12 @@ class Signals : public ::testing::Test {
     // The reference corpus, model and scores of uninterrupted 2-rank runs.
     const auto t = RunCommand(Mpirun(2) + Tokenize(D() / "ref-corpus"));
     const auto m = RunCommand(Mpirun(2) + Train(D() / "ref-corpus", D() / "ref-model"));
-    const auto s =
-        RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", D() / "ref-scores"));
+    // Scoring is fast: score raw input (tokenized with the bundle) of 10 copies
+    // of the sample (25,000 records, ids made unique) with strict tolerances,
+    // ~10 s on 2 cores, so that a signal lands mid-stage.
+    RunCommand("for i in 0 1 2 3 4 5 6 7 8 9; do gzip -dc " + kSample +
+               " | sed 's/\"id\": \"/\"id\": \"r'$i'-/'; done > " + (D() / "big.jsonl").string());
+    const auto s = RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-scores"));
     setup_ok_ = t.exit_code == 0 && m.exit_code == 0 && s.exit_code == 0;
     setup_log_ = t.output + m.output + s.output;
   }
@@ -85,21 +89,21 @@ class Signals : public ::testing::Test {
            "--input " +
            kSample + " --out " + out.string();
   }
-  // 40 epochs of 13 batches, a checkpoint every 5 steps.
+  // 200 epochs of 13 batches (~4 s on 2 idle cores), a checkpoint every 20 steps.
   static std::string Train(const fs::path& corpus, const fs::path& out,
                            const std::string& extra = "") {
     return kNtm + " train" + Tiny() +
-           "--set train.epochs=40 --set train.checkpoint_every_steps=5 --set "
-           "train.log_every_steps=5 "
+           "--set train.epochs=200 --set train.checkpoint_every_steps=20 --set "
+           "train.log_every_steps=20 "
            "--corpus " +
            corpus.string() + " --out " + out.string() + " " + extra;
   }
-  static std::string Score(const fs::path& model, const fs::path& corpus, const fs::path& out) {
+  static std::string Score(const fs::path& model, const fs::path& out) {
     return kNtm + " score" + Tiny() +
            "--set score.mc_samples=20 --set score.refine_steps=20 --set "
-           "score.classical_max_iter=200 "
+           "score.classical_max_iter=500 --set score.classical_tol=1e-7 --set score.lnvi_tol=1e-12 "
            "--methods amortized,refined,classical,ln-vi --model " +
-           model.string() + " --corpus " + corpus.string() + " --out " + out.string();
+           model.string() + " --input " + (D() / "big.jsonl").string() + " --out " + out.string();
   }
 
   // Starts `command` (2 ranks writing to `out`), waits until `started()`,
@@ -208,7 +212,7 @@ TEST_F(Signals, SigkillOneRankDuringTrainEndsJobAndResumeIsBitIdentical) {
   const auto diff = Differing(out, D() / "ref-model", {"model.bin", "topics.npy"});
   EXPECT_TRUE(diff.empty()) << "resumed model differs from the uninterrupted run: " << Join(diff);
   Row("SIGKILL to rank 1 of 2 during train",
-      "MedQuAD corpus, 40 epochs, checkpoint every 5 steps; kill after the first checkpoint",
+      "MedQuAD corpus, 200 epochs, checkpoint every 20 steps; kill after the first checkpoint",
       "job ended " + std::to_string(r.seconds_to_end).substr(0, 4) +
           " s after the kill; --resume: exit " + std::to_string(resumed.exit_code) +
           (diff.empty() ? ", model.bin and topics.npy bit-identical to an uninterrupted run"
@@ -219,16 +223,14 @@ TEST_F(Signals, SigkillOneRankDuringTrainEndsJobAndResumeIsBitIdentical) {
 
 TEST_F(Signals, SigkillOneRankDuringScoreEndsJobAndRerunMatches) {
   const fs::path out = D() / "score-killed";
-  const Interrupted r =
-      RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out, After(0.7), SIGKILL, 1);
+  const Interrupted r = RunAndSignal(Score(D() / "ref-model", out), out, After(1.0), SIGKILL, 1);
   ASSERT_TRUE(r.signalled) << "score ended before the signal\n" << r.result.output;
   EXPECT_NE(r.result.exit_code, 0);
   EXPECT_LT(r.seconds_to_end, 60.0) << "the job hung after a rank died";
   EXPECT_TRUE(r.ranks_gone);
   const FolderCheck after_kill = CheckFolder(out);
   EXPECT_TRUE(after_kill.ok()) << after_kill.Summary();
-  const CommandResult rerun =
-      RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-corpus", out));
+  const CommandResult rerun = RunCommand(Mpirun(2) + Score(D() / "ref-model", out));
   EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
   const std::vector<std::string> compared = {
       "doc_ids.txt",       "scores.csv",          "quality.json",    "theta-amortized.npy",
@@ -240,7 +242,8 @@ TEST_F(Signals, SigkillOneRankDuringScoreEndsJobAndRerunMatches) {
   // but they take space; recorded, not asserted.
   const FolderCheck after_rerun = CheckFolder(out);
   Row("SIGKILL to rank 1 of 2 during score",
-      "MedQuAD corpus and model, 4 methods, kill 0.7 s after start",
+      "25,000 raw records (10 x the MedQuAD sample), MedQuAD model, 4 methods, kill 1 s after "
+      "start",
       "job ended " + std::to_string(r.seconds_to_end).substr(0, 4) +
           " s after the kill; rerun into the same folder: exit " + std::to_string(rerun.exit_code) +
           (diff.empty() ? ", theta/elbo/scores identical to an uninterrupted run"
@@ -293,16 +296,14 @@ TEST_F(Signals, SigtermDuringTokenizeAndScoreEndsPromptlyWithoutBrokenFiles) {
   }
   {
     const fs::path out = D() / "score-term";
-    const Interrupted r = RunAndSignal(Score(D() / "ref-model", D() / "ref-corpus", out), out,
-                                       After(0.7), SIGTERM, -1);
+    const Interrupted r = RunAndSignal(Score(D() / "ref-model", out), out, After(1.0), SIGTERM, -1);
     ASSERT_TRUE(r.signalled) << r.result.output;
     EXPECT_NE(r.result.exit_code, 0);
     EXPECT_LT(r.seconds_to_end, 60.0);
     EXPECT_TRUE(r.ranks_gone);
     const FolderCheck after = CheckFolder(out);
     EXPECT_TRUE(after.ok()) << after.Summary();
-    Row("SIGTERM to both ranks during score",
-        "MedQuAD corpus and model, 4 methods, 0.7 s after start",
+    Row("SIGTERM to both ranks during score", "25,000 raw records, 4 methods, 1 s after start",
         "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " +
             OneErrorLine(r.result).substr(0, 70),
         std::to_string(r.result.exit_code), after.Summary());

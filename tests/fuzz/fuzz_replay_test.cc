@@ -6,17 +6,16 @@
 // by the DISABLED_ tests at the end, one per bug (enable when fixed, and move
 // the file to regressions/<target>/).
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <xxhash.h>
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstring>
-#include <span>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +24,7 @@
 #include "pipeline/model_file.h"
 #include "pipeline/shard.h"
 #include "pipeline/vocab_file.h"
+#include "tokenizer/readers.h"
 
 #define NTM_FUZZ_TARGET(name) extern "C" int NtmFuzzReplay_##name(const uint8_t*, size_t);
 NTM_FUZZ_TARGET(jsonl)
@@ -183,6 +183,46 @@ TEST(FuzzRegression, DISABLED_VocabParserRejectsPieceWithCarriageReturn) {
   const std::string input = ReadBytes(kFuzzDir / "regressions/open/vocab/piece-carriage-return");
   ASSERT_EQ(input, std::string("id\tpiece\tdf\tcf\n0\t\r\t1\t8\n"));
   EXPECT_THROW(ntm::ParseVocabFile(input, "vocab.tsv"), ntm::InputError);
+}
+
+// Bug 6. The JSONL reader catches only json::parse_error; a number outside
+// double range ("1e999", in any field or as a whole line) makes nlohmann throw
+// json::out_of_range, which escapes the reader: `ntm tokenize` stops the whole
+// run with exit 70 "internal error: [json.exception.out_of_range.406] number
+// overflow parsing '1e999'" even with on_error: skip (and echoes input bytes
+// in the message). Expected: the record counts as malformed (invalid_json)
+// under skip, and InputError "<file>:<line>: invalid JSON" under fail.
+TEST(FuzzRegression, DISABLED_JsonlNumberOverflowIsAMalformedRecord) {
+  EXPECT_EQ(ReadBytes(kFuzzDir / "regressions/open/jsonl/number-overflow-1e999").substr(2),
+            "1e999");
+  ScratchFile file("ntm-regression.jsonl");
+  {
+    std::ofstream out(file.path(), std::ios::binary);
+    out << "{\"id\": \"a\", \"text\": \"heart\", \"x\": 1e999}\n1e999\n{\"id\": \"b\", \"text\": "
+           "\"lung\"}\n";
+  }
+  ntm::ReaderOptions options;
+  options.format = ntm::InputFormat::kJsonl;
+  const auto sources = ntm::ExpandInputs({file.path().string()}, options.format);
+  std::vector<std::string> ids;
+  ntm::ReaderStats stats;
+  EXPECT_NO_THROW({
+    auto reader = ntm::OpenReader(sources.at(0), ntm::WorkItem{}, options);
+    ntm::RawDocument doc;
+    while (reader->Next(doc)) ids.push_back(doc.id);
+    stats = reader->stats();
+  });
+  EXPECT_EQ(ids, std::vector<std::string>{"b"});
+  EXPECT_EQ(stats.total.malformed[static_cast<size_t>(ntm::MalformedReason::kInvalidJson)], 2);
+  options.on_error = ntm::OnError::kFail;
+  EXPECT_THROW(
+      {
+        auto reader = ntm::OpenReader(sources.at(0), ntm::WorkItem{}, options);
+        ntm::RawDocument doc;
+        while (reader->Next(doc)) {
+        }
+      },
+      ntm::InputError);
 }
 
 }  // namespace

@@ -36,13 +36,12 @@ inline constexpr bool kSkipOpenBugs = NTM_FUZZ_SKIP_OPEN_BUGS != 0;
 
 // Aborts (a libFuzzer "crash") when an invariant of the code under test fails.
 // Messages name the invariant only, never input bytes.
-#define NTM_FUZZ_CHECK(cond, what)                                                   \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "NTM_FUZZ_CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                   what);                                                            \
-      std::abort();                                                                  \
-    }                                                                                \
+#define NTM_FUZZ_CHECK(cond, what)                                                            \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::fprintf(stderr, "NTM_FUZZ_CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, what); \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (0)
 
 // A file that lives in memory: readers open it by path() like any file.
@@ -67,8 +66,8 @@ class MemFile {
     if (::ftruncate(fd_, 0) != 0) std::abort();
     size_t done = 0;
     while (done < bytes.size()) {
-      const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
-                                 static_cast<off_t>(done));
+      const ssize_t n =
+          ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
       if (n <= 0) std::abort();
       done += static_cast<size_t>(n);
     }
@@ -90,9 +89,7 @@ class Bytes {
     --size_;
     return *data_++;
   }
-  std::string_view Rest() const {
-    return {reinterpret_cast<const char*>(data_), size_};
-  }
+  std::string_view Rest() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
  private:
   const uint8_t* data_;

@@ -16,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const ntm::NpyMatrix m = ntm::ReadNpyMatrix(file.path());
     NTM_FUZZ_CHECK(m.rows >= 0 && m.cols >= 0, "shape not negative");
-    NTM_FUZZ_CHECK(static_cast<int64_t>(m.values.size()) == m.rows * m.cols,
-                   "rows * cols values");
+    NTM_FUZZ_CHECK(static_cast<int64_t>(m.values.size()) == m.rows * m.cols, "rows * cols values");
     NTM_FUZZ_CHECK(m.values.size() * 4 <= size, "values come from the file");
   } catch (const ntm::Error&) {
   }

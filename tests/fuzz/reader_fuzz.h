@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libvi/errors.h"
@@ -31,9 +33,8 @@ struct ReadDoc {
 };
 
 // Reads `item` of `source` to the end; false if an ntm::Error was thrown.
-inline bool ReadItem(const InputSource& source, const WorkItem& item,
-                     const ReaderOptions& options, std::vector<ReadDoc>& docs,
-                     ReaderStats* stats) {
+inline bool ReadItem(const InputSource& source, const WorkItem& item, const ReaderOptions& options,
+                     std::vector<ReadDoc>& docs, ReaderStats* stats) {
   try {
     auto reader = OpenReader(source, item, options);
     RawDocument doc;
@@ -52,6 +53,15 @@ inline bool ReadItem(const InputSource& source, const WorkItem& item,
     return true;
   } catch (const Error&) {
     return false;
+  } catch (const std::exception& e) {
+    // Open bug 6: the JSONL reader catches only json::parse_error, so a number
+    // out of double range ("1e999", anywhere in a line) escapes as
+    // json::out_of_range (exit 70 for the whole run). See
+    // FuzzRegression.DISABLED_JsonlNumberOverflowIsAMalformedRecord.
+    if (kSkipOpenBugs && std::string_view(e.what()).starts_with("[json.exception.out_of_range")) {
+      return false;
+    }
+    throw;
   }
 }
 
@@ -104,9 +114,9 @@ inline int FuzzReader(const uint8_t* data, size_t size, InputFormat format) {
   for (size_t i = 0; i < whole.size(); ++i) {
     NTM_FUZZ_CHECK(halves[i].SameAs(whole[i]), "two byte ranges give the same documents as one");
   }
-  NTM_FUZZ_CHECK(a.total.malformed_total() + b.total.malformed_total() ==
-                     whole_stats.total.malformed_total(),
-                 "two byte ranges count the same malformed records as one");
+  NTM_FUZZ_CHECK(
+      a.total.malformed_total() + b.total.malformed_total() == whole_stats.total.malformed_total(),
+      "two byte ranges count the same malformed records as one");
   return 0;
 }
 

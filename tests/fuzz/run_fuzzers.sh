@@ -24,12 +24,12 @@ if ! command -v clang++ >/dev/null; then
   echo "run_fuzzers.sh: clang++ not found (apt-get install clang); fuzzing skipped" >&2
   exit 2
 fi
-if [[ ! -f $build/CMakeCache.txt ]]; then
-  mkdir -p "$build"
-  cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNTM_FUZZ=ON \
-    -DNTM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
-    { cat "$build/configure.log"; exit 1; }
-fi
+# (Re)configure every time: cheap, and makes sure the hardening tests are on
+# in a folder configured before they were opt-in.
+mkdir -p "$build"
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNTM_FUZZ=ON \
+  -DNTM_HARDENING_TESTS=ON -DNTM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("ntm_fuzz_$t"); done
 cmake --build "$build" -j "$jobs" --target "${build_targets[@]}" >"$build/fuzz-build.log" 2>&1 ||

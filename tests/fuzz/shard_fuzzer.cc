@@ -4,7 +4,8 @@
 //  - raw (even): the rest is the file, read with and without checksum
 //    verification (random bytes rarely get past the checksum, so the structural
 //    checks are fuzzed with verification off);
-//  - framed (odd; bit 1: leave garbage in the alignment gaps): the rest supplies a header and section bytes; the target
+//  - framed (odd; bit 1: leave garbage in the alignment gaps): the rest supplies a header and
+//  section bytes; the target
 //    clamps the sizes (D < 64, nnz < 256, id blob < 512), writes the layout
 //    docs/shard-format.md specifies and a correct trailer, so every structural
 //    rule (offsets, term order, counts, id offsets) is reached.
