@@ -66,7 +66,7 @@ class JsonlReader final : public SourceReader {
     json record;
     try {
       record = json::parse(line);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // parse_error, and out_of_range for numbers like 1e999
       Reject(MalformedReason::kInvalidJson, line_no, offset);
       return false;
     }

@@ -458,10 +458,10 @@ check_sigterm_requeue() {
 check_sigterm_real() {
   local corpus=$1 out=$tmp/jobs/sigterm-real t i
   mkdir -p "$out"
-  t=$(sbatch_env NTM_BIN="$ntm" NTM_JOBS_DIR="$repo/jobs/slurm" NTM_SET="train.epochs=150" -- \
+  t=$(sbatch_env NTM_BIN="$ntm" NTM_JOBS_DIR="$repo/jobs/slurm" NTM_SET="train.epochs=250;train.batch_size=20" -- \
     -J sigterm-real -n "$ranks" --time=3 --signal=B:TERM@120 \
     -o "$out/train.out" "$repo/jobs/slurm/train.sbatch" "$config" "$corpus" "$out/model")
-  say "SIGTERM/requeue (real ntm train, 150 epochs): job $t (--time=3 --signal=B:TERM@120)"
+  say "SIGTERM/requeue (real ntm train, 250 epochs of batch 20): job $t (--time=3 --signal=B:TERM@120)"
   for ((i = 0; i < 150; i++)); do
     read_job "$t"
     if [[ $job_restarts -ge 1 ]]; then
