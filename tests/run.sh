@@ -40,7 +40,11 @@ if [[ ${NTM_SANITIZERS:-0} != 0 ]]; then
   sanitizer_start=$SECONDS
   asan=${NTM_ASAN_BUILD_DIR:-build-asan}
   mkdir -p "$asan"
+  # -Wno-error=maybe-uninitialized: with -fsanitize=address GCC 12 reports
+  # false positives inside libstdc++'s <regex>/<functional> (GCC PR 105562),
+  # e.g. in tests/pipeline/log_test.cc; the warning stays visible.
   cmake -S . -B "$asan" -DNTM_SANITIZE=ON -DNTM_HARDENING_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNTM_WERROR=ON \
+    -DCMAKE_CXX_FLAGS=-Wno-error=maybe-uninitialized \
     >"$asan/configure.log" 2>&1 || { cat "$asan/configure.log"; exit 1; }
   cmake --build "$asan" -j "$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1

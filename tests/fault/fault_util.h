@@ -21,7 +21,6 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -212,15 +211,27 @@ inline std::string IncompleteReason(const fs::path& path) {
                               (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     if (bytes.size() < 10 + header_len) return "truncated header";
     const std::string header = bytes.substr(10, header_len);
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex("'descr': '<f([48])'"))) return "bad dtype";
-    const size_t item = std::stoul(m[1]);
-    if (!std::regex_search(header, m, std::regex("'shape': \\(([0-9, ]*)\\)"))) return "bad shape";
+    // No <regex>: GCC 12 with -fsanitize=address warns inside it (-Wmaybe-uninitialized).
+    size_t item = 0;
+    if (header.find("'descr': '<f4'") != std::string::npos) item = 4;
+    if (header.find("'descr': '<f8'") != std::string::npos) item = 8;
+    if (item == 0) return "bad dtype";
+    const size_t shape = header.find("'shape': (");
+    const size_t close = header.find(')', shape);
+    if (shape == std::string::npos || close == std::string::npos) return "bad shape";
     size_t count = 1;
-    const std::string dims = m[1];
-    const std::regex number("[0-9]+");
-    for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-      count *= std::stoul(it->str());
+    bool any = false;
+    uint64_t dim = 0;
+    for (size_t i = shape + 10; i <= close; ++i) {
+      const char c = header[i];
+      if (c >= '0' && c <= '9') {
+        dim = dim * 10 + static_cast<uint64_t>(c - '0');
+        any = true;
+      } else if (any) {
+        count *= dim;
+        dim = 0;
+        any = false;
+      }
     }
     if (bytes.size() != 10 + header_len + count * item) return "data length differs from shape";
     return "";
