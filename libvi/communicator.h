@@ -34,7 +34,8 @@ class Communicator {
   virtual void Broadcast(std::vector<char>& bytes, int root) = 0;
   // Returns every rank's `bytes`, indexed by rank (sizes may differ).
   virtual std::vector<std::vector<char>> AllGather(std::span<const char> bytes) = 0;
-  // Blocks until every rank has arrived.
+  // Blocks until every rank has arrived. The place for long, expected waits:
+  // the MPI implementation waits without holding a core busy.
   virtual void Barrier() = 0;
   // Ends the whole job at once (used when one rank fails and others wait).
   [[noreturn]] virtual void Abort(int exit_code) = 0;

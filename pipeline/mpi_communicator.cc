@@ -3,9 +3,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "libvi/errors.h"
 
@@ -63,7 +65,7 @@ class MpiCommunicator final : public Communicator {
   void AllReduceMax(std::span<int64_t> v) override { AllReduce(v, MPI_MAX); }
   void Broadcast(std::vector<char>& bytes, int root) override;
   std::vector<std::vector<char>> AllGather(std::span<const char> bytes) override;
-  void Barrier() override { Check(MPI_Barrier(comm_), "Barrier"); }
+  void Barrier() override;
   [[noreturn]] void Abort(int exit_code) override {
     MPI_Abort(MPI_COMM_WORLD, exit_code);
     std::_Exit(exit_code);
@@ -90,6 +92,28 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
 };
+
+// Open MPI's blocking calls spin at full speed while they wait, so a rank
+// that waits long (for rank 0 to train the SentencePiece model, for the
+// slowest rank to finish its share) would burn a core for nothing. A barrier
+// is where ranks are expected to wait: it spins briefly (short waits stay
+// fast), then sleeps between tests, backing off to kMaxIdleSleep.
+void MpiCommunicator::Barrier() {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kSpin = std::chrono::microseconds(200);
+  constexpr auto kMaxIdleSleep = std::chrono::microseconds(2000);
+  MPI_Request request;
+  Check(MPI_Ibarrier(comm_, &request), "Ibarrier");
+  const auto spin_until = Clock::now() + kSpin;
+  auto sleep = std::chrono::microseconds(20);
+  for (int done = 0;;) {
+    Check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "Test");
+    if (done) return;
+    if (Clock::now() < spin_until) continue;
+    std::this_thread::sleep_for(sleep);
+    sleep = std::min(kMaxIdleSleep, sleep * 2);
+  }
+}
 
 void MpiCommunicator::Broadcast(std::vector<char>& bytes, int root) {
   int64_t size = static_cast<int64_t>(bytes.size());

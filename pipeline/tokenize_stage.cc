@@ -13,7 +13,7 @@
 // vocabulary is the same for any P.
 #include <algorithm>
 #include <cctype>
-#include <map>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -35,6 +35,30 @@
 
 namespace ntm {
 namespace {
+
+// Turns a document's term ids into (id, count) pairs, in order of first
+// occurrence, without sorting: a slot per id seen so far remembers where its
+// pair is while the document is counted.
+class BagOfIds {
+ public:
+  void Count(std::span<const int32_t> ids, std::vector<std::pair<int32_t, uint32_t>>& row) {
+    row.clear();
+    for (const int32_t id : ids) {
+      if (static_cast<size_t>(id) >= slot_.size()) slot_.resize(static_cast<size_t>(id) + 1, -1);
+      int32_t& slot = slot_[static_cast<size_t>(id)];
+      if (slot < 0) {
+        slot = static_cast<int32_t>(row.size());
+        row.emplace_back(id, 1u);
+      } else {
+        ++row[static_cast<size_t>(slot)].second;
+      }
+    }
+    for (const auto& pair : row) slot_[static_cast<size_t>(pair.first)] = -1;
+  }
+
+ private:
+  std::vector<int32_t> slot_;  // id -> index in the row being built, or -1
+};
 
 // True for a term worth a topic: at least `min_chars` characters besides the
 // SentencePiece word-start mark, and a letter or digit among them (class
@@ -90,7 +114,6 @@ class TokenizeRun {
   int64_t duplicates_total_ = 0;
   ReaderStats reader_stats_;
   TermCounter counter_;
-  StringTable local_terms_;
   std::filesystem::path spill_path_;
   std::optional<Vocabulary> vocabulary_;
   PruneStats prune_stats_;
@@ -167,9 +190,13 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     options.seed = ctx_.config.vocab.seed;
     NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
                    << " pieces) on " << sentences.size() << " documents";
+    const auto start = std::chrono::steady_clock::now();
     const std::string trained = TrainPieceModel(sentences, options);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
     model.assign(trained.begin(), trained.end());
   }
+  ctx_.comm.Barrier();  // the other ranks wait here idle (not spinning) while rank 0 trains
   ctx_.comm.Broadcast(model, 0);
   piece_model_.assign(model.begin(), model.end());
   tokenizer_.SetPieceModel(piece_model_);
@@ -179,7 +206,8 @@ void TokenizeRun::TokenizeAndSpill() {
   const bool pieces = ctx_.config.vocab.mode == "pieces";
   auto reader = OpenShare();
   SpillWriter spill(spill_path_);
-  std::map<int32_t, uint32_t> bag;
+  std::vector<int32_t> term_ids;
+  BagOfIds bag;
   std::vector<std::pair<int32_t, uint32_t>> row;
   ProgressReporter progress("tokenizing", 0, "docs", ctx_.comm.is_root(),
                             ctx_.config.log.progress_seconds);
@@ -191,10 +219,9 @@ void TokenizeRun::TokenizeAndSpill() {
       ++no_terms_;
       continue;
     }
-    counter_.AddDocument(terms);
-    bag.clear();
-    for (std::string_view t : terms) ++bag[static_cast<int32_t>(local_terms_.Insert(t).first)];
-    row.assign(bag.begin(), bag.end());
+    term_ids.clear();
+    counter_.AddDocument(terms, &term_ids);
+    bag.Count(term_ids, row);
     spill.Add(doc.id, row);
     ++docs_spilled_;
     if (position % 1024 == 0) progress.Update(static_cast<int64_t>(position));
@@ -243,10 +270,10 @@ void TokenizeRun::BuildVocabulary() {
 
 namespace {
 
-// Local term id -> vocabulary id (-1: pruned).
-std::vector<int32_t> LocalToGlobal(const StringTable& local, const Vocabulary& vocabulary) {
+// Local term id (this rank's TermCounter index) -> vocabulary id (-1: pruned).
+std::vector<int32_t> LocalToGlobal(const TermCounter& local, const Vocabulary& vocabulary) {
   std::vector<int32_t> map(static_cast<size_t>(local.size()));
-  for (int64_t i = 0; i < local.size(); ++i) map[i] = vocabulary.Lookup(local.Key(i));
+  for (int64_t i = 0; i < local.size(); ++i) map[i] = vocabulary.Lookup(local.Term(i));
   return map;
 }
 
@@ -273,7 +300,7 @@ int64_t FirstShardIndex(Communicator& comm, int64_t my_docs, int64_t docs_per_sh
 }  // namespace
 
 void TokenizeRun::WriteShards() {
-  const std::vector<int32_t> to_global = LocalToGlobal(local_terms_, *vocabulary_);
+  const std::vector<int32_t> to_global = LocalToGlobal(counter_, *vocabulary_);
   std::string id;
   std::vector<std::pair<int32_t, uint32_t>> local, row;
   int64_t survivors = 0;
@@ -439,10 +466,17 @@ int TokenizeRun::Run() {
       std::filesystem::remove(path, ignored);
     }
   } cleanup{spill_path_};
-  ReadIdsAndSample();
-  TokenizeAndSpill();
-  BuildVocabulary();
-  WriteShards();
+  // Debug log: how long each pass takes on each rank (load balance, profiling).
+  const auto timed = [this](const char* name, void (TokenizeRun::*pass)()) {
+    const auto start = std::chrono::steady_clock::now();
+    (this->*pass)();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    NTM_LOG(kDebug) << "tokenize pass '" << name << "' took " << took.count() << " s";
+  };
+  timed("ids and sample", &TokenizeRun::ReadIdsAndSample);
+  timed("tokenize and spill", &TokenizeRun::TokenizeAndSpill);
+  timed("vocabulary", &TokenizeRun::BuildVocabulary);
+  timed("shards", &TokenizeRun::WriteShards);
   WriteManifest();
   return 0;
 }

@@ -3,7 +3,10 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <algorithm>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "libvi/errors.h"
 #include "tokenizer/string_table.h"
@@ -18,45 +21,57 @@ void SetMinLogLevel(int level);
 namespace ntm {
 namespace {
 
-constexpr size_t kTrainingChunkBytes = 2048;  // below SentencePiece's max_sentence_length
-
-// Feeds the sample to the trainer in chunks cut at spaces: SentencePiece skips
-// sentences over max_sentence_length, and both model types split at spaces
-// anyway, so chunking changes nothing else.
-class ChunkedSentences final : public sentencepiece::SentenceIterator {
+// Feeds the trainer the sample's distinct words with their counts
+// (input_format "tsv": "word<TAB>count"), most frequent first, ties by bytes.
+// Both model types split sentences at spaces and count words before anything
+// else that depends on frequencies, so this changes only what the trainer has
+// to load and normalise: the distinct words, not every running word. Each line
+// is given twice: the unigram seed search keeps substrings that occur at least
+// twice in its input, so a word no other word contains would otherwise never
+// be a seed; doubling every count scales all frequencies alike.
+class WordCountLines final : public sentencepiece::SentenceIterator {
  public:
-  explicit ChunkedSentences(const std::vector<std::string>& sentences) : sentences_(sentences) {
+  explicit WordCountLines(const std::vector<std::string>& sentences) {
+    std::unordered_map<std::string_view, int64_t> counts;
+    for (const std::string& sentence : sentences) CountWords(sentence, counts);
+    words_.assign(counts.begin(), counts.end());
+    std::sort(words_.begin(), words_.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
     Load();
   }
-  bool done() const override { return index_ >= sentences_.size(); }
-  void Next() override { Load(); }
+  bool done() const override { return line_ >= 2 * words_.size(); }
+  void Next() override {
+    ++line_;
+    Load();
+  }
   const std::string& value() const override { return current_; }
   sentencepiece::util::Status status() const override { return {}; }
+  size_t distinct_words() const { return words_.size(); }
 
  private:
-  void Load() {
-    current_.clear();
-    while (current_.empty() && index_ < sentences_.size()) {
-      const std::string& s = sentences_[index_];
-      if (pos_ >= s.size()) {
-        ++index_;
-        pos_ = 0;
-        continue;
+  static void CountWords(std::string_view sentence,
+                         std::unordered_map<std::string_view, int64_t>& counts) {
+    while (!sentence.empty()) {
+      const size_t space = std::min(sentence.find(' '), sentence.size());
+      const std::string_view word = sentence.substr(0, space);
+      if (!word.empty() && word.size() <= kMaxWordBytes && word.find('\t') == word.npos) {
+        ++counts[word];
       }
-      size_t cut = std::min(s.size(), pos_ + kTrainingChunkBytes);
-      if (cut < s.size()) {
-        const size_t space = s.rfind(' ', cut);
-        if (space != std::string::npos && space > pos_) cut = space;
-      }
-      current_.assign(s, pos_, cut - pos_);
-      pos_ = cut + 1;
-      while (!current_.empty() && current_.front() == ' ') current_.erase(0, 1);
+      sentence.remove_prefix(std::min(space + 1, sentence.size()));
     }
   }
+  void Load() {
+    if (done()) return;
+    const auto& [word, count] = words_[line_ / 2];
+    current_.assign(word);
+    current_ += '\t';
+    current_ += std::to_string(count);
+  }
 
-  const std::vector<std::string>& sentences_;
-  size_t index_ = 0;
-  size_t pos_ = 0;
+  static constexpr size_t kMaxWordBytes = 1024;  // SentencePiece skips lines over 2048 bytes
+  std::vector<std::pair<std::string_view, int64_t>> words_;
+  size_t line_ = 0;
   std::string current_;
 };
 
@@ -88,7 +103,7 @@ std::unordered_map<std::string, std::string> TrainerArguments(const PieceTrainer
       {"user_defined_symbols", Join(o.user_symbols)},
       {"normalization_rule_name", "identity"},  // the Normalizer already ran
       {"input_sentence_size", "0"},             // use the whole sample, no shuffling
-      {"max_sentence_length", std::to_string(2 * kTrainingChunkBytes)},
+      {"input_format", "tsv"},                  // WordCountLines: word<TAB>count
   };
 }
 
@@ -118,7 +133,7 @@ std::string TrainPieceModel(const std::vector<std::string>& sentences,
   // 0xFFFFFFFF means "seed from std::random_device" to SentencePiece.
   const auto seed = static_cast<uint32_t>(options.seed ^ (options.seed >> 32));
   sentencepiece::SetRandomGeneratorSeed(seed == 0xFFFFFFFFu ? 0 : seed);
-  ChunkedSentences iterator(sentences);
+  WordCountLines iterator(sentences);
   std::string model;
   const auto status =
       sentencepiece::SentencePieceTrainer::Train(TrainerArguments(options), &iterator, &model);

@@ -32,8 +32,10 @@ struct PieceTrainerOptions {
 void ValidatePieceTrainerOptions(const PieceTrainerOptions& options);
 
 // Trains a model on `sentences`: normalized words separated by single spaces
-// (DocumentTokenizer::TrainingSentence). Sort the sample by a rank-independent
-// key first (SampleReservoir::SortedEntries does). Returns the serialized
+// (DocumentTokenizer::TrainingSentence). The trainer sees the distinct words
+// with their counts, so its cost grows with the sample's vocabulary, not its
+// length. The result depends only on the multiset of words (not on the order
+// of the sentences). Returns the serialized
 // model; InputError if SentencePiece rejects the sample (its message has no text).
 std::string TrainPieceModel(const std::vector<std::string>& sentences,
                             const PieceTrainerOptions& options);

@@ -62,10 +62,12 @@ std::string_view CheckedBody(std::string_view bytes) {
 
 }  // namespace
 
-void TermCounter::AddDocument(std::span<const std::string_view> terms) {
+void TermCounter::AddDocument(std::span<const std::string_view> terms,
+                              std::vector<int32_t>* indices) {
   for (const std::string_view term : terms) {
     const auto [index, inserted] = table_.Insert(term);
     if (inserted) counts_.emplace_back();
+    if (indices != nullptr) indices->push_back(static_cast<int32_t>(index));
     Counts& c = counts_[index];
     ++c.cf;
     if (c.last_document != documents_) {

@@ -27,8 +27,12 @@ struct TermStats {
 // Document and corpus frequencies of every term seen.
 class TermCounter {
  public:
-  // Counts one document's terms (repeats raise cf, not df).
-  void AddDocument(std::span<const std::string_view> terms);
+  // Counts one document's terms (repeats raise cf, not df). With `indices`,
+  // also appends each term's index (see Term()), in the order of `terms`.
+  void AddDocument(std::span<const std::string_view> terms,
+                   std::vector<int32_t>* indices = nullptr);
+  // The term counted under `index` (0 <= index < size()).
+  std::string_view Term(int64_t index) const { return table_.Key(index); }
   // Adds another counter's counts.
   void Merge(const TermCounter& other);
   // Adds the counts in Serialize() bytes; InputError if they are damaged.

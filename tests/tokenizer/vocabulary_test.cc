@@ -42,6 +42,17 @@ TEST(TermCounterTest, DocumentAndCorpusFrequency) {
   EXPECT_EQ(counter.SortedTerms(), (std::vector<TermStats>{{"a", 2, 3}, {"b", 1, 1}, {"c", 1, 1}}));
 }
 
+TEST(TermCounterTest, IndicesNameTheCountedTerms) {
+  TermCounter counter;
+  std::vector<int32_t> indices;
+  counter.AddDocument(Doc{"b", "a", "b"}, &indices);
+  counter.AddDocument(Doc{"c", "a"}, &indices);
+  ASSERT_EQ(indices, (std::vector<int32_t>{0, 1, 0, 2, 1}));
+  const std::vector<std::string_view> terms = {"b", "a", "b", "c", "a"};
+  for (size_t i = 0; i < indices.size(); ++i) EXPECT_EQ(counter.Term(indices[i]), terms[i]);
+  EXPECT_EQ(counter.size(), 3);
+}
+
 // Counts the corpus split into `parts` parts by `part_of`, then merges the
 // serialized parts in reverse order (as a gather might deliver them).
 std::string MergedCounts(int parts, bool round_robin) {
