@@ -1,6 +1,7 @@
 #include "libvi/model.h"
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "libvi/errors.h"
@@ -29,8 +30,15 @@ void WriteModelOptions(BlobWriter& w, const ModelOptions& o) {
   w.Put<uint32_t>(sizeof(T));
 }
 
-ModelOptions ReadModelOptions(BlobReader& r) {
-  ModelOptions o;
+// Options as stored, with the writer's scalar size (its arrays' element size).
+struct StoredOptions {
+  ModelOptions options;
+  uint32_t scalar_size = 0;
+};
+
+StoredOptions ReadModelOptions(BlobReader& r) {
+  StoredOptions stored;
+  ModelOptions& o = stored.options;
   o.vocab_size = r.Get<int32_t>();
   o.num_topics = r.Get<int32_t>();
   o.hidden_units = r.Get<int32_t>();
@@ -42,13 +50,45 @@ ModelOptions ReadModelOptions(BlobReader& r) {
   o.batch_norm_eps = r.Get<double>();
   o.decoder_init_scale = r.Get<double>();
   o.init_seed = r.Get<uint64_t>();
-  r.Get<uint32_t>();  // scalar size of the writer: arrays convert either way
+  stored.scalar_size = r.Get<uint32_t>();  // arrays convert to the reader's precision
   try {
     ValidateModelOptions(o);
   } catch (const ConfigError& e) {
     r.Fail(std::string("invalid model options: ") + e.what());
   }
-  return o;
+  return stored;
+}
+
+// Bytes of a model blob: `prefix` (header and options), the parameter array,
+// four batch-norm arrays, two flags; nullopt if that overflows uint64.
+std::optional<uint64_t> ModelBlobBytes(const ParameterLayout& layout, uint32_t scalar_size,
+                                       uint64_t prefix) {
+  constexpr uint64_t kArrayHeader = sizeof(uint32_t) + sizeof(uint64_t);
+  // Fewer than 2^34 batch-norm units (3 layers of at most 2^31), so no overflow.
+  const uint64_t bn_bytes = 4 * static_cast<uint64_t>(layout.bn_total_units()) * scalar_size;
+  uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(layout.size()), scalar_size, &bytes) ||
+      __builtin_add_overflow(bytes, prefix + 5 * kArrayHeader + bn_bytes + 2, &bytes)) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+// InputError unless a blob of `blob_size` bytes, `remaining` of them after the
+// options, can hold the arrays the options call for. Runs before the model is
+// allocated, so forged sizes cost nothing.
+void CheckBlobHoldsModel(const StoredOptions& stored, uint64_t blob_size, uint64_t remaining) {
+  const ModelOptions& o = stored.options;
+  const ParameterLayout layout(o.vocab_size, o.num_topics, o.hidden_units, o.decoder);
+  // GetArray checks each array's own element size; any value but 8 counts as
+  // 4 here, the smallest it accepts.
+  const uint32_t element_size = stored.scalar_size == sizeof(double) ? 8 : 4;
+  const auto needed = ModelBlobBytes(layout, element_size, blob_size - remaining);
+  if (needed && *needed <= blob_size) return;
+  throw InputError("model state: V=" + std::to_string(o.vocab_size) +
+                   " K=" + std::to_string(o.num_topics) + " H=" + std::to_string(o.hidden_units) +
+                   " needs " + (needed ? std::to_string(*needed) : "more than 2^64") +
+                   " bytes, has " + std::to_string(blob_size));
 }
 
 }  // namespace
@@ -69,6 +109,14 @@ void ValidateModelOptions(const ModelOptions& o) {
   }
   if (!(o.decoder_init_scale >= 0)) {
     e.push_back("model.decoder_init_scale must be >= 0" + GotValue(o.decoder_init_scale));
+  }
+  if (o.vocab_size >= 1 && o.num_topics >= 1 && o.hidden_units >= 1) {
+    try {  // the parameter count must fit int64
+      [[maybe_unused]] const ParameterLayout layout(o.vocab_size, o.num_topics, o.hidden_units,
+                                                    o.decoder);
+    } catch (const ConfigError& too_large) {
+      e.push_back(too_large.what());
+    }
   }
   ThrowConfigErrors(e);
 }
@@ -178,7 +226,9 @@ BasicModel<T> BasicModel<T>::Deserialize(std::span<const uint8_t> blob) {
   }
   BlobReader model(blob, "model state");
   ReadBlobHeader(model, kModelBlobMagic);
-  BasicModel m(ReadModelOptions(model));  // the random init is overwritten below
+  const StoredOptions stored = ReadModelOptions(model);
+  CheckBlobHoldsModel(stored, blob.size(), model.remaining());
+  BasicModel m(stored.options);  // the random init is overwritten below
   model.GetArray(m.params_, m.layout_.size());
   const uint64_t units = m.layout_.bn_total_units();
   for (auto* v : {&m.bn_.batch_mean, &m.bn_.batch_var, &m.bn_.running_mean, &m.bn_.running_var}) {

@@ -70,7 +70,8 @@ class BasicModel {
 
   // Options, parameters and batch-norm statistics as a byte blob.
   std::vector<uint8_t> Serialize() const;
-  // Reads a blob from Serialize or BasicTrainer::Serialize; InputError if bad.
+  // Reads a blob from Serialize or BasicTrainer::Serialize; InputError if bad
+  // (sizes are checked against the blob's length before anything is allocated).
   static BasicModel Deserialize(std::span<const uint8_t> blob);
 
  private:

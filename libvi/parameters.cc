@@ -16,12 +16,18 @@ DecoderKind ParseDecoderKind(std::string_view name) {
   throw ConfigError("unknown decoder '" + std::string(name) + "' (expected lda or prodlda)");
 }
 
-ParameterLayout::ParameterLayout(int32_t vocab_size, int32_t num_topics, int32_t hidden,
-                                 DecoderKind decoder)
-    : vocab_size_(vocab_size), num_topics_(num_topics), hidden_(hidden), decoder_(decoder) {
-  const int64_t v = vocab_size, k = num_topics, h = hidden;
+namespace {
+
+std::string SizesText(int32_t v, int32_t k, int32_t h) {
+  return "V=" + std::to_string(v) + " K=" + std::to_string(k) + " H=" + std::to_string(h);
+}
+
+// Block shapes (offsets still 0) for V, K, H; each side fits in int32, so
+// every block has fewer than 2^62 scalars.
+std::array<BlockInfo, kNumParamBlocks> BlockShapes(int64_t v, int64_t k, int64_t h,
+                                                   DecoderKind decoder) {
   const int64_t shift_rows = decoder == DecoderKind::kProdLda ? v : 0;
-  const std::array<BlockInfo, kNumParamBlocks> shapes = {{
+  return {{
       {"encoder1.weight", 0, h, v},
       {"encoder1.bias", 0, h, 1},
       {"encoder2.weight", 0, h, h},
@@ -33,12 +39,27 @@ ParameterLayout::ParameterLayout(int32_t vocab_size, int32_t num_topics, int32_t
       {decoder == DecoderKind::kLda ? "decoder.topic_logits" : "decoder.weight", 0, k, v},
       {"decoder.bn_shift", 0, shift_rows, 1},
   }};
+}
+
+}  // namespace
+
+ParameterLayout::ParameterLayout(int32_t vocab_size, int32_t num_topics, int32_t hidden,
+                                 DecoderKind decoder)
+    : vocab_size_(vocab_size), num_topics_(num_topics), hidden_(hidden), decoder_(decoder) {
+  if (vocab_size < 1 || num_topics < 1 || hidden < 1) {
+    throw ConfigError("model sizes must be positive (" + SizesText(vocab_size, num_topics, hidden) +
+                      ")");
+  }
+  const auto shapes = BlockShapes(vocab_size, num_topics, hidden, decoder);
   for (int i = 0; i < kNumParamBlocks; ++i) {
     blocks_[i] = shapes[i];
     blocks_[i].offset = size_;
-    size_ += shapes[i].size();
+    if (__builtin_add_overflow(size_, shapes[i].size(), &size_)) {
+      throw ConfigError("model too large: " + SizesText(vocab_size, num_topics, hidden) +
+                        " has more than 2^63 parameters");
+    }
   }
-  bn_sizes_ = {k, k, shift_rows};
+  bn_sizes_ = {num_topics, num_topics, shapes[static_cast<int>(ParamBlock::kDecShift)].rows};
   for (int i = 0; i < kNumBatchNormLayers; ++i) {
     bn_offsets_[i] = bn_total_;
     bn_total_ += bn_sizes_[i];
@@ -58,6 +79,20 @@ BatchNormState<T> BatchNormState<T>::Identity(int64_t units) {
 template struct BatchNormState<float>;
 template struct BatchNormState<double>;
 
+namespace {
+
+// Converts `out.size()` unaligned values of type From at `p` into `out`.
+template <typename From, typename To>
+void ConvertInto(const uint8_t* p, std::vector<To>& out) {
+  for (size_t i = 0; i < out.size(); ++i) {
+    From x;
+    std::memcpy(&x, p + i * sizeof(From), sizeof(From));
+    out[i] = static_cast<To>(x);
+  }
+}
+
+}  // namespace
+
 template <typename V>
 void BlobReader::GetArray(std::vector<V>& out, uint64_t expected_count) {
   const auto element_size = Get<uint32_t>();
@@ -66,23 +101,20 @@ void BlobReader::GetArray(std::vector<V>& out, uint64_t expected_count) {
     Fail("array of " + std::to_string(count) + " values where " + std::to_string(expected_count) +
          " were expected");
   }
+  if (element_size != sizeof(float) && element_size != sizeof(double)) {
+    Fail("array element size " + std::to_string(element_size) + " is neither 4 nor 8");
+  }
+  // Checked before resizing, so a forged count never allocates.
+  if (count > remaining() / element_size) {
+    Fail("truncated: an array of " + std::to_string(count) + " values of " +
+         std::to_string(element_size) + " bytes, " + std::to_string(remaining()) + " bytes left");
+  }
+  const uint8_t* p = Take(count * element_size);
   out.resize(count);
   if (element_size == sizeof(float)) {
-    const uint8_t* p = Take(count * sizeof(float));
-    for (uint64_t i = 0; i < count; ++i) {
-      float f;
-      std::memcpy(&f, p + i * sizeof(float), sizeof(float));
-      out[i] = static_cast<V>(f);
-    }
-  } else if (element_size == sizeof(double)) {
-    const uint8_t* p = Take(count * sizeof(double));
-    for (uint64_t i = 0; i < count; ++i) {
-      double d;
-      std::memcpy(&d, p + i * sizeof(double), sizeof(double));
-      out[i] = static_cast<V>(d);
-    }
+    ConvertInto<float>(p, out);
   } else {
-    Fail("array element size " + std::to_string(element_size) + " is neither 4 nor 8");
+    ConvertInto<double>(p, out);
   }
 }
 

@@ -60,7 +60,8 @@ inline constexpr int kNumBatchNormLayers = static_cast<int>(BatchNormLayer::kCou
 // Sizes and offsets of every block for given model dimensions.
 class ParameterLayout {
  public:
-  // Layout for V terms, K topics, H hidden units and a decoder kind.
+  // Layout for V terms, K topics, H hidden units and a decoder kind;
+  // ConfigError if a size is not positive or the parameter count overflows.
   ParameterLayout(int32_t vocab_size, int32_t num_topics, int32_t hidden, DecoderKind decoder);
 
   // The block's name, offset and shape.

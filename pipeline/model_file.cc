@@ -3,10 +3,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "libvi/errors.h"
 #include "pipeline/atomic_file.h"
 #include "pipeline/checksum.h"
+#include "pipeline/vocab_file.h"
 
 namespace ntm {
 namespace {
@@ -89,6 +91,25 @@ ModelFileContents ReadModelFile(const std::filesystem::path& path) {
     throw InputError(name + ": trailing bytes after the end marker (corrupted)");
   }
   return contents;
+}
+
+void CheckModelMatchesVocabulary(const ModelFileContents& file, const Model& model,
+                                 const std::filesystem::path& model_path,
+                                 const std::filesystem::path& vocab_path) {
+  const VocabFile vocab = ReadVocabFile(vocab_path.string());
+  std::string recorded;
+  try {
+    recorded = nlohmann::json::parse(file.metadata_json).at("vocab_checksum").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(model_path.string() + ": metadata has no valid vocab_checksum");
+  }
+  const auto vocab_size = static_cast<int64_t>(vocab.pieces.size());
+  if (recorded != ChecksumHex(vocab.checksum) || model.options().vocab_size != vocab_size) {
+    throw InputError(model_path.string() + ": trained on a different vocabulary than " +
+                     vocab_path.string() + " (vocabulary checksum " + recorded +
+                     ", V=" + std::to_string(model.options().vocab_size) + "; the file has " +
+                     ChecksumHex(vocab.checksum) + ", V=" + std::to_string(vocab_size) + ")");
+  }
 }
 
 }  // namespace ntm

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "libvi/model.h"
+
 namespace ntm {
 
 // Version written by WriteModelFile; readers reject any other.
@@ -29,5 +31,14 @@ void WriteModelFile(const std::filesystem::path& path, const ModelFileContents& 
 // Reads and verifies `path`: InputError naming the file for a wrong magic,
 // version, truncation or checksum mismatch; MissingInputError if absent.
 ModelFileContents ReadModelFile(const std::filesystem::path& path);
+
+// Checks that `file` (read from `model_path`, its state already deserialized
+// into `model`) was trained on the vocabulary in `vocab_path`: the checksum and
+// size recorded in its metadata must match. InputError naming both files if
+// not (a model.bin copied into another model's bundle would otherwise score
+// against the wrong word list without any error).
+void CheckModelMatchesVocabulary(const ModelFileContents& file, const Model& model,
+                                 const std::filesystem::path& model_path,
+                                 const std::filesystem::path& vocab_path);
 
 }  // namespace ntm

@@ -18,6 +18,8 @@ Json ParseJson(std::string_view text, const fs::path& file, const std::string& w
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     Malformed(file, where + "malformed JSON at byte " + std::to_string(e.byte));
+  } catch (const Json::exception&) {  // out_of_range: a number such as 1e999
+    Malformed(file, where + "malformed JSON (a number out of range)");
   }
 }
 

@@ -75,6 +75,7 @@ void ScoreRun::LoadModel() {
   const std::filesystem::path dir(args_.model_dir);
   const ModelFileContents file = ReadModelFile(dir / "model.bin");
   model_ = std::make_unique<Model>(Model::Deserialize(file.state));
+  CheckModelMatchesVocabulary(file, *model_, dir / "model.bin", dir / "vocab.tsv");
   const auto names = args_.methods.empty() ? ctx_.config.score.methods : args_.methods;
   methods_ = std::make_unique<ScoringMethods>(*model_, names, ctx_.config);
 }

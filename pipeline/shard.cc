@@ -440,6 +440,26 @@ void CheckIdTable(const std::filesystem::path& path, std::span<const uint64_t> i
   }
 }
 
+// Position of the first '\n' or '\r' in `blob`, or npos: two memchr passes.
+size_t FirstLineBreak(std::string_view blob) {
+  size_t first = std::string_view::npos;
+  for (const char c : {'\n', '\r'}) {
+    const void* hit = std::memchr(blob.data(), c, std::min(first, blob.size()));
+    if (hit != nullptr) first = static_cast<const char*>(hit) - blob.data();
+  }
+  return first;
+}
+
+// Ids hold no line breaks (docs/shard-format.md): doc_ids.txt has one per line.
+// Needs a valid id table; names the document, never its id.
+void CheckIdsHaveNoLineBreaks(const std::filesystem::path& path,
+                              std::span<const uint64_t> id_offsets, std::string_view blob) {
+  const size_t at = FirstLineBreak(blob);
+  if (at == std::string_view::npos) return;
+  const auto doc = std::upper_bound(id_offsets.begin(), id_offsets.end(), at) - id_offsets.begin();
+  Corrupt(path, "document " + std::to_string(doc - 1) + ": id contains a line break");
+}
+
 }  // namespace
 
 void ShardReader::Validate(const ShardReadOptions& options) {
@@ -461,6 +481,7 @@ void ShardReader::Validate(const ShardReadOptions& options) {
   id_blob_ = std::string_view(reinterpret_cast<const char*>(data_) + h.id_blob_at, h.id_blob_size);
   CheckDocuments(path_, bow_, h.total_tokens);
   CheckIdTable(path_, id_offsets_, h.id_blob_size);
+  CheckIdsHaveNoLineBreaks(path_, id_offsets_, id_blob_);
 }
 
 }  // namespace ntm

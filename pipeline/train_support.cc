@@ -102,16 +102,6 @@ ValidationResult Validate(Communicator& comm, const Trainer& trainer, const Docu
   return v;
 }
 
-namespace {
-
-std::string Hex(uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
-  return text;
-}
-
-}  // namespace
-
 std::string CheckpointMetadata(const TrainProgress& state, const Trainer& trainer,
                                const CorpusLayout& layout, const StageContext& ctx, bool complete) {
   const ModelOptions& m = trainer.model().options();
@@ -123,7 +113,7 @@ std::string CheckpointMetadata(const TrainProgress& state, const Trainer& traine
       {"best_validation", std::isfinite(state.best_validation) ? state.best_validation : -1e300},
       {"epochs_without_improvement", state.epochs_without_improvement},
       {"learning_rate", trainer.learning_rate()},
-      {"vocab_checksum", Hex(layout.vocab.checksum)},
+      {"vocab_checksum", ChecksumHex(layout.vocab.checksum)},
       {"vocab_size", m.vocab_size},
       {"num_topics", m.num_topics},
       {"decoder", m.decoder == DecoderKind::kLda ? "lda" : "prodlda"},
@@ -145,7 +135,7 @@ TrainProgress ResumeState(const std::string& metadata_json, const std::string& f
     s.best_validation = meta.at("best_validation");
     s.epochs_without_improvement = meta.at("epochs_without_improvement");
     s.learning_rate = meta.at("learning_rate");
-    if (meta.at("vocab_checksum") != Hex(layout.vocab.checksum)) {
+    if (meta.at("vocab_checksum") != ChecksumHex(layout.vocab.checksum)) {
       throw InputError(file + ": checkpoint was trained on a different vocabulary than " +
                        layout.dir.string());
     }

@@ -31,6 +31,12 @@ std::vector<std::string_view> SplitTabs(std::string_view line) {
   return fields;
 }
 
+// The one rule for pieces, shared by writer and parser: non-empty, no tab or
+// line break (each would break the line/field structure of vocab.tsv).
+bool IsValidPiece(std::string_view piece) {
+  return !piece.empty() && piece.find_first_of("\t\r\n") == std::string_view::npos;
+}
+
 bool ParseNumber(std::string_view text, uint64_t* value) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size();
@@ -54,7 +60,9 @@ class LineParser {
       Fail("id " + std::to_string(id) + ", expected " + std::to_string(vocab_.pieces.size()) +
            " (ids must be contiguous from 0)");
     }
-    if (f[1].empty()) Fail("empty piece");
+    if (!IsValidPiece(f[1])) {
+      Fail(f[1].empty() ? "empty piece" : "piece contains a tab or line break");
+    }
     const auto [seen, inserted] = first_line_.emplace(f[1], line_no);
     if (!inserted) Fail("duplicate piece (first on line " + std::to_string(seen->second) + ")");
     vocab_.pieces.emplace_back(f[1]);
@@ -90,7 +98,7 @@ std::string FormatVocabFile(const VocabFile& vocab) {
   text += '\n';
   for (size_t id = 0; id < n; ++id) {
     const std::string& piece = vocab.pieces[id];
-    if (piece.empty() || piece.find_first_of("\t\r\n") != std::string::npos) {
+    if (!IsValidPiece(piece)) {
       throw std::invalid_argument("FormatVocabFile: term " + std::to_string(id) +
                                   " is empty or contains a tab or line break");
     }

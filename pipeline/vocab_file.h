@@ -31,7 +31,8 @@ std::string FormatVocabFile(const VocabFile& vocab);
 uint64_t WriteVocabFile(const std::filesystem::path& path, const VocabFile& vocab);
 // Parses vocab.tsv text. InputError "<name>:<line>: <problem>" for a wrong
 // header, a line without exactly 4 fields, ids not contiguous from 0, a number
-// that does not parse, an empty or repeated piece, or a missing final line break.
+// that does not parse, a piece FormatVocabFile refuses (empty, or holding a
+// '\r'), a repeated piece, or a missing final line break.
 VocabFile ParseVocabFile(std::string_view text, const std::string& name);
 // Reads and parses a vocab.tsv file; MissingInputError if it cannot be opened.
 VocabFile ReadVocabFile(const std::filesystem::path& path);

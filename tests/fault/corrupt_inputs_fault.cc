@@ -261,17 +261,17 @@ TEST_F(CorruptInputs, ExportBowAndReportRejectDamagedInputs) {
          t / "topics.npy", D() / "report-npy-out");
 }
 
-// BUG (open, reported to the lead): `ntm score` never compares model.bin's
-// metadata (vocab_checksum, vocab_size) with the bundle's vocab.tsv
-// (pipeline/score_stage.cc ScoreRun::LoadModel reads only the state). A bundle
-// whose model.bin was trained on another corpus therefore
+// Fixed bug (fault campaign): `ntm score` did not compare model.bin's metadata
+// (vocab_checksum, vocab_size) with the bundle's vocab.tsv (now
+// CheckModelMatchesVocabulary in pipeline/model_file.cc). A bundle whose
+// model.bin was trained on another corpus therefore
 //  - scores silently with the wrong vocabulary when both have the same V
 //    (exit 0, meaningless theta), and
 //  - when the model's V is smaller, fails with "document 0 (key ...) has a term
 //    id outside the vocabulary [0, V)", which names no file.
 // Expected: exit 65, "<model>/model.bin: trained on a different vocabulary than
-// <model>/vocab.tsv". Enable when fixed.
-TEST_F(CorruptInputs, DISABLED_ScoreRejectsModelBinOfAnotherVocabularyInTheBundle) {
+// <model>/vocab.tsv".
+TEST_F(CorruptInputs, ScoreRejectsModelBinOfAnotherVocabularyInTheBundle) {
   {
     const fs::path m = CopyOf("model-a", "score-swapped");
     fs::copy_file(D() / "model-b/model.bin", m / "model.bin", fs::copy_options::overwrite_existing);
@@ -295,12 +295,11 @@ TEST_F(CorruptInputs, DISABLED_ScoreRejectsModelBinOfAnotherVocabularyInTheBundl
   }
 }
 
-// BUG (open, bug 6 in docs/reliability.md): report's JSON reader
-// (pipeline/report_json_read.cc ParseJson) catches only json::parse_error; a
-// value out of double range makes it exit 70 ("internal error:
+// Fixed bug 6b (docs/reliability.md): report's JSON reader
+// (pipeline/report_json_read.cc ParseJson) caught only json::parse_error; a
+// value out of double range made it exit 70 ("internal error:
 // [json.exception.out_of_range.406] ...") instead of 65 naming the file.
-// Enable when fixed.
-TEST_F(CorruptInputs, DISABLED_ReportRejectsNumberOutOfRangeNamingTheFile) {
+TEST_F(CorruptInputs, ReportRejectsNumberOutOfRangeNamingTheFile) {
   const fs::path s = CopyOf("scores-a", "report-1e999");
   std::string q = ReadFile(s / "quality.json");
   const size_t colon = q.find("\"num_topics\": ");

@@ -198,13 +198,13 @@ TEST_F(DiskFull, WhileWritingScores) {
   EXPECT_GT(full, 0) << "no run hit the full disk";
 }
 
-// BUG (open, reported to the lead): ntm does not ignore SIGXFSZ, so under a
+// Fixed bug (fault campaign): ntm did not ignore SIGXFSZ, so under a
 // file-size limit (ulimit -f / RLIMIT_FSIZE; PBS -l file=...) the first write
 // past the limit kills the process with SIGXFSZ: exit 153, no message, and a
 // `.spill-rank0.tmp` left in the output folder. Expected: SIGXFSZ ignored at
 // start-up (signal(SIGXFSZ, SIG_IGN)), so write() fails with EFBIG and the
-// stage exits 74 with "writing <file>: File too large". Enable when fixed.
-TEST_F(DiskFull, DISABLED_FileSizeLimitGivesIoErrorNotSigxfsz) {
+// stage exits 74 with "writing <file>: File too large".
+TEST_F(DiskFull, FileSizeLimitGivesIoErrorNotSigxfsz) {
   for (const char* stage : {"tokenize", "score"}) {
     const fs::path out = D() / (std::string("ulimit-") + stage);
     fs::remove_all(out);

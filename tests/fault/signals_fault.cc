@@ -72,8 +72,11 @@ class Signals : public ::testing::Test {
     RunCommand("for i in 0 1 2 3 4 5 6 7 8 9; do gzip -dc " + kSample +
                " | sed 's/\"id\": \"/\"id\": \"r'$i'-/'; done > " + (D() / "big.jsonl").string());
     const auto s = RunCommand(Mpirun(2) + Score(D() / "ref-model", D() / "ref-scores"));
-    setup_ok_ = t.exit_code == 0 && m.exit_code == 0 && s.exit_code == 0;
-    setup_log_ = t.output + m.output + s.output;
+    // The same 25,000 records tokenized uninterrupted: the reference of the
+    // tokenize-interruption tests.
+    const auto b = RunCommand(Mpirun(2) + Tokenize(D() / "ref-big-corpus", D() / "big.jsonl"));
+    setup_ok_ = t.exit_code == 0 && m.exit_code == 0 && s.exit_code == 0 && b.exit_code == 0;
+    setup_log_ = t.output + m.output + s.output + b.output;
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -82,12 +85,12 @@ class Signals : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(setup_ok_) << setup_log_; }
 
   static fs::path D() { return dir_->path(); }
-  // Pieces mode: SentencePiece training makes tokenize last several seconds.
-  static std::string Tokenize(const fs::path& out) {
+  // Pieces mode, as the default config.
+  static std::string Tokenize(const fs::path& out, const fs::path& input = kSample) {
     return kNtm + " tokenize" + Tiny() +
            "--set vocab.mode=pieces --set vocab.piece_vocab_size=2000 --set vocab.sample_docs=2500 "
            "--input " +
-           kSample + " --out " + out.string();
+           input.string() + " --out " + out.string();
   }
   // 200 epochs of 13 batches (~4 s on 2 idle cores), a checkpoint every 20 steps.
   static std::string Train(const fs::path& corpus, const fs::path& out,
@@ -150,6 +153,14 @@ TempDir* Signals::dir_ = nullptr;
 bool Signals::setup_ok_ = false;
 std::string Signals::setup_log_;
 
+// "Mid-tokenize": both ranks are in the tokenizing pass (their spill files
+// exist), whatever the speed of the machine.
+auto BothRanksSpilling(const fs::path& out) {
+  return [out] {
+    return fs::exists(out / ".spill-rank0.tmp") && fs::exists(out / ".spill-rank1.tmp");
+  };
+}
+
 // "Started": the stage has been running for `seconds` with both ranks up.
 auto After(double seconds) {
   auto first = std::make_shared<Clock::time_point>();
@@ -165,7 +176,8 @@ auto After(double seconds) {
 
 TEST_F(Signals, SigkillOneRankDuringTokenizeEndsJobAndRerunMatches) {
   const fs::path out = D() / "tok-killed";
-  const Interrupted r = RunAndSignal(Tokenize(out), out, After(1.5), SIGKILL, 1);
+  const Interrupted r =
+      RunAndSignal(Tokenize(out, D() / "big.jsonl"), out, BothRanksSpilling(out), SIGKILL, 1);
   ASSERT_TRUE(r.signalled) << "tokenize ended before the signal\n" << r.result.output;
   EXPECT_NE(r.result.exit_code, 0);
   EXPECT_LT(r.seconds_to_end, 60.0) << "the job hung after a rank died";
@@ -175,16 +187,16 @@ TEST_F(Signals, SigkillOneRankDuringTokenizeEndsJobAndRerunMatches) {
   const bool no_manifest = !fs::exists(out / "manifest.json");
   EXPECT_TRUE(no_manifest) << "a killed tokenize must not look complete";
   // Rerun into the same folder, as a user would.
-  const CommandResult rerun = RunCommand(Mpirun(2) + Tokenize(out));
+  const CommandResult rerun = RunCommand(Mpirun(2) + Tokenize(out, D() / "big.jsonl"));
   EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
-  const auto names = FinalNames(D() / "ref-corpus", {"run.json"});
-  const auto diff = Differing(out, D() / "ref-corpus", names);
+  const auto names = FinalNames(D() / "ref-big-corpus", {"run.json"});
+  const auto diff = Differing(out, D() / "ref-big-corpus", names);
   EXPECT_TRUE(diff.empty()) << "rerun differs from an uninterrupted run: " << Join(diff);
   const auto extra = FinalNames(out, {"run.json"});
   const FolderCheck after_rerun = CheckFolder(out);
   EXPECT_EQ(extra, names) << "files of the killed run left beside the rerun's";
   Row("SIGKILL to rank 1 of 2 during tokenize",
-      "MedQuAD sample (2,500 records), pieces mode, kill 1.5 s after start",
+      "10 copies of the MedQuAD sample (25,000 records), pieces mode, kill in the tokenizing pass",
       "job ended " + std::to_string(static_cast<int>(r.seconds_to_end * 10) / 10.0).substr(0, 4) +
           " s after the kill; rerun into the same folder: exit " + std::to_string(rerun.exit_code) +
           (diff.empty() && extra == names ? ", outputs identical to an uninterrupted run"
@@ -282,14 +294,16 @@ TEST_F(Signals, SigtermDuringTrainExits75AndResumeIsBitIdentical) {
 TEST_F(Signals, SigtermDuringTokenizeAndScoreEndsPromptlyWithoutBrokenFiles) {
   {
     const fs::path out = D() / "tok-term";
-    const Interrupted r = RunAndSignal(Tokenize(out), out, After(1.5), SIGTERM, -1);
+    const Interrupted r =
+        RunAndSignal(Tokenize(out, D() / "big.jsonl"), out, BothRanksSpilling(out), SIGTERM, -1);
     ASSERT_TRUE(r.signalled) << r.result.output;
     EXPECT_NE(r.result.exit_code, 0);
     EXPECT_LT(r.seconds_to_end, 60.0);
     EXPECT_TRUE(r.ranks_gone);
     const FolderCheck after = CheckFolder(out);
     EXPECT_TRUE(after.ok()) << after.Summary();
-    Row("SIGTERM to both ranks during tokenize", "MedQuAD sample, pieces mode, 1.5 s after start",
+    Row("SIGTERM to both ranks during tokenize",
+        "25,000 records, pieces mode, in the tokenizing pass",
         "ended after " + std::to_string(r.seconds_to_end).substr(0, 4) + " s; " +
             OneErrorLine(r.result).substr(0, 70),
         std::to_string(r.result.exit_code), after.Summary());

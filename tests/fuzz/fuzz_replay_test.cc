@@ -1,10 +1,11 @@
 // Replays every input of tests/fuzz/corpus/<target>/ and
 // tests/fuzz/regressions/<target>/ through the fuzz targets' entry points
 // (compiled here with renamed entry points, see CMakeLists.txt). A crash, a
-// sanitizer report or a failed NTM_FUZZ_CHECK fails this test. Inputs of bugs
-// not fixed yet live in tests/fuzz/regressions/open/<target>/ and are replayed
-// by the DISABLED_ tests at the end, one per bug (enable when fixed, and move
-// the file to regressions/<target>/).
+// sanitizer report or a failed NTM_FUZZ_CHECK fails this test. The tests at
+// the end (suite FuzzRegression) state what each fuzzing fix guarantees; an
+// open bug's input lives in tests/fuzz/regressions/open/<target>/ with a
+// DISABLED_ test there until it is fixed (then the file moves to
+// regressions/<target>/).
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -21,6 +22,7 @@
 
 #include "libvi/errors.h"
 #include "libvi/model.h"
+#include "libvi/trainer.h"
 #include "pipeline/model_file.h"
 #include "pipeline/shard.h"
 #include "pipeline/vocab_file.h"
@@ -105,10 +107,11 @@ TEST_P(FuzzReplay, SeedCorpusAndFixedRegressions) {
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(kTargets),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// ---- Open bugs found by fuzzing: DISABLED_ until fixed (then enable, drop the
-// harness filter guarded by kSkipOpenBugs, and move the input from
-// regressions/open/<target>/ to regressions/<target>/). Numbers as in
-// docs/reliability.md, "Findings". ----
+// ---- Bugs found by fuzzing, one test per bug, stating the behaviour the fix
+// guarantees (numbers as in docs/reliability.md, "Findings"). Bugs 2, 3, 4 and
+// 6 are fixed: their inputs live in regressions/<target>/ and are also replayed
+// by FuzzReplay above. A new open bug gets a DISABLED_ test here and its input
+// in regressions/open/<target>/ until it is fixed. ----
 
 class ScratchFile {
  public:
@@ -124,33 +127,43 @@ class ScratchFile {
   fs::path path_;
 };
 
-// Bug 2. Model::Deserialize constructs (and randomly initialises) the model
-// from the V, K and H stored in the blob before checking that the blob holds
-// that many parameters: this 73-byte state asks for ~112 TB, so `ntm score` /
-// `ntm train --resume` on a model.bin carrying it (a correct checksum is easy
-// to forge) die with std::bad_alloc, exit 70 "internal error", and sizes that
-// do fit in memory are allocated and initialised before the error. The same
-// inputs overflow int64 in ParameterLayout (libvi/parameters.cc, UB).
-// Expected: InputError ("model state: ... needs N bytes, has M") before any
-// allocation, from both deserialisers and through ReadModelFile.
-TEST(FuzzRegression, DISABLED_ModelDeserializeChecksSizesBeforeAllocating) {
-  const std::string input = ReadBytes(kFuzzDir / "regressions/open/model/huge-sizes-73-bytes");
+// Bug 2 (fixed). Model::Deserialize constructed (and randomly initialised) the
+// model from the V, K and H stored in the blob before checking that the blob
+// holds that many parameters: this 73-byte state asked for ~112 TB (std::bad_alloc,
+// exit 70 for `ntm score` / `ntm train --resume`; a correct model.bin checksum
+// is easy to forge), and the same sizes overflowed int64 in ParameterLayout
+// (UB). Now: InputError ("model state: V=.. K=.. H=.. needs N bytes, has M")
+// before any allocation, from both deserialisers and through ReadModelFile.
+TEST(FuzzRegression, ModelDeserializeChecksSizesBeforeAllocating) {
+  const std::string input = ReadBytes(kFuzzDir / "regressions/model/huge-sizes-73-bytes");
   ASSERT_GT(input.size(), 1u);
   const std::span<const uint8_t> state(reinterpret_cast<const uint8_t*>(input.data()) + 1,
                                        input.size() - 1);
-  EXPECT_THROW(ntm::Model::Deserialize(state), ntm::InputError);
+  try {
+    ntm::Model::Deserialize(state);
+    ADD_FAILURE() << "expected InputError";
+  } catch (const ntm::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 112450316288466 bytes, has 72"), std::string::npos)
+        << e.what();
+  }
+  // The same model state inside a training state, read by both deserialisers.
+  ntm::BlobWriter training;
+  ntm::WriteBlobHeader(training, ntm::kTrainerBlobMagic);
+  training.PutArray<uint8_t>(state);
+  EXPECT_THROW(ntm::Trainer::Deserialize(training.bytes()), ntm::InputError);
+  EXPECT_THROW(ntm::Model::Deserialize(training.bytes()), ntm::InputError);
   ScratchFile file("ntm-regression-model.bin");
   ntm::WriteModelFile(file.path(), {"{}", std::vector<uint8_t>(state.begin(), state.end())});
   const ntm::ModelFileContents contents = ntm::ReadModelFile(file.path());
   EXPECT_THROW(ntm::Model::Deserialize(contents.state), ntm::InputError);
 }
 
-// Bug 3. docs/shard-format.md: ids hold "no line breaks" and readers reject a
-// shard that breaks any structural rule; ShardReader does not check the id
-// blob, so a shard with an id "a\nb" is accepted and `ntm score` /
-// `ntm export-bow` write it to doc_ids.txt as two lines (every later row
-// shifts). Expected: InputError naming the file.
-TEST(FuzzRegression, DISABLED_ShardReaderRejectsIdWithLineBreak) {
+// Bug 3 (fixed). docs/shard-format.md: ids hold "no line breaks" and readers
+// reject a shard that breaks any structural rule; ShardReader did not check
+// the id blob, so a shard with an id "a\nb" was accepted and `ntm score` /
+// `ntm export-bow` wrote it to doc_ids.txt as two lines (every later row
+// shifted). Now: InputError naming the file (and the document, not its id).
+TEST(FuzzRegression, ShardReaderRejectsIdWithLineBreak) {
   ScratchFile file("shard-00000.bow");
   {
     ntm::ShardWriter writer(file.path(), 4, 7);
@@ -171,30 +184,35 @@ TEST(FuzzRegression, DISABLED_ShardReaderRejectsIdWithLineBreak) {
     std::ofstream out(file.path(), std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
-  EXPECT_THROW(ntm::ShardReader reader(file.path()), ntm::InputError);
-  // The minimised fuzz input (framed mode) must pass its harness without the filter.
-  EXPECT_FALSE(ReadBytes(kFuzzDir / "regressions/open/shard/id-with-line-break").empty());
+  try {
+    ntm::ShardReader reader(file.path());
+    ADD_FAILURE() << "expected InputError";
+  } catch (const ntm::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.path().string()), std::string::npos) << e.what();
+  }
+  // The minimised fuzz input (framed mode) passes its harness (FuzzReplay).
+  EXPECT_FALSE(ReadBytes(kFuzzDir / "regressions/shard/id-with-line-break").empty());
 }
 
-// Bug 4. ParseVocabFile accepts a piece FormatVocabFile refuses ("\r"), so a
-// vocabulary that loads cannot be written back (std::invalid_argument, exit 70
-// wherever a bundle is rewritten). Expected: InputError "<file>:2: ...".
-TEST(FuzzRegression, DISABLED_VocabParserRejectsPieceWithCarriageReturn) {
-  const std::string input = ReadBytes(kFuzzDir / "regressions/open/vocab/piece-carriage-return");
+// Bug 4 (fixed). ParseVocabFile accepted a piece FormatVocabFile refuses
+// ("\r"), so a vocabulary that loaded could not be written back
+// (std::invalid_argument, exit 70 wherever a bundle is rewritten). Now both
+// share one piece rule: InputError "<file>:2: ...".
+TEST(FuzzRegression, VocabParserRejectsPieceWithCarriageReturn) {
+  const std::string input = ReadBytes(kFuzzDir / "regressions/vocab/piece-carriage-return");
   ASSERT_EQ(input, std::string("id\tpiece\tdf\tcf\n0\t\r\t1\t8\n"));
   EXPECT_THROW(ntm::ParseVocabFile(input, "vocab.tsv"), ntm::InputError);
 }
 
-// Bug 6. The JSONL reader catches only json::parse_error; a number outside
-// double range ("1e999", in any field or as a whole line) makes nlohmann throw
-// json::out_of_range, which escapes the reader: `ntm tokenize` stops the whole
-// run with exit 70 "internal error: [json.exception.out_of_range.406] number
-// overflow parsing '1e999'" even with on_error: skip (and echoes input bytes
-// in the message). Expected: the record counts as malformed (invalid_json)
-// under skip, and InputError "<file>:<line>: invalid JSON" under fail.
-TEST(FuzzRegression, DISABLED_JsonlNumberOverflowIsAMalformedRecord) {
-  EXPECT_EQ(ReadBytes(kFuzzDir / "regressions/open/jsonl/number-overflow-1e999").substr(2),
-            "1e999");
+// Bug 6 (fixed in tokenizer/jsonl_reader.cc). The JSONL reader caught only
+// json::parse_error; a number outside double range ("1e999", in any field or
+// as a whole line) made nlohmann throw json::out_of_range, which escaped the
+// reader: `ntm tokenize` stopped the whole run with exit 70 even with
+// on_error: skip (and echoed input bytes in the message). Now: the record
+// counts as malformed (invalid_json) under skip, and InputError
+// "<file>:<line>: invalid JSON" under fail.
+TEST(FuzzRegression, JsonlNumberOverflowIsAMalformedRecord) {
+  EXPECT_EQ(ReadBytes(kFuzzDir / "regressions/jsonl/number-overflow-1e999").substr(2), "1e999");
   ScratchFile file("ntm-regression.jsonl");
   {
     std::ofstream out(file.path(), std::ios::binary);

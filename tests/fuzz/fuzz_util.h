@@ -20,19 +20,7 @@
 #include <string>
 #include <string_view>
 
-// Open bugs found by fuzzing (see docs/reliability.md, "Findings") are
-// filtered out of the harnesses while NTM_FUZZ_SKIP_OPEN_BUGS is 1, so that
-// short CI runs keep looking for new bugs instead of stopping at a known one.
-// Each has a DISABLED_ test in fuzz_replay_test.cc; when a bug is fixed,
-// delete its filter and enable the test. Build with
-// -DNTM_FUZZ_SKIP_OPEN_BUGS=0 (CMake: -DNTM_FUZZ_OPEN_BUGS=ON) to see them.
-#ifndef NTM_FUZZ_SKIP_OPEN_BUGS
-#define NTM_FUZZ_SKIP_OPEN_BUGS 1
-#endif
-
 namespace ntm::fuzz {
-
-inline constexpr bool kSkipOpenBugs = NTM_FUZZ_SKIP_OPEN_BUGS != 0;
 
 // Aborts (a libFuzzer "crash") when an invariant of the code under test fails.
 // Messages name the invariant only, never input bytes.

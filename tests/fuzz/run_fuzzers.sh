@@ -9,7 +9,10 @@
 #
 # Usage: tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]
 # Environment: NTM_FUZZ_BUILD_DIR (default build-fuzz), NTM_JOBS (default 1),
-#              NTM_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2").
+#              NTM_FUZZ_ARGS (extra libFuzzer flags),
+#              NTM_FUZZ_PARALLEL (targets run at once, default 1),
+#              NTM_FUZZ_CONFIGURED=1 (the build folder is already configured with
+#              NTM_FUZZ=ON by the caller, e.g. tests/run.sh's build-san: keep it).
 # Needs clang with libFuzzer (Debian: clang, which provides libclang-rt-dev).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,10 +27,11 @@ if ! command -v clang++ >/dev/null; then
   echo "run_fuzzers.sh: clang++ not found (apt-get install clang); fuzzing skipped" >&2
   exit 2
 fi
-# (Re)configure every time: cheap, and makes sure the hardening tests are on
-# in a folder configured before they were opt-in.
+# (Re)configure every time unless the caller owns the folder's configuration:
+# cheap, and makes sure the hardening tests are on in an old folder.
 mkdir -p "$build"
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNTM_FUZZ=ON \
+[[ ${NTM_FUZZ_CONFIGURED:-0} == 1 ]] ||
+  cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DNTM_FUZZ=ON \
   -DNTM_HARDENING_TESTS=ON -DNTM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log"; exit 1; }
 build_targets=()
@@ -38,14 +42,15 @@ cmake --build "$build" -j "$jobs" --target "${build_targets[@]}" >"$build/fuzz-b
 # Leaks are real findings here (no MPI is initialised by the fuzz targets).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-rows=()
-crashed=0
-for t in "${targets[@]}"; do
+# Runs target $1; writes its table row to $build/fuzz-$1.row; exit 1 if it
+# found something.
+fuzz_one() {
+  local t=$1 work artifacts log rc execs speed cov corpus found what artifact
   work=$build/fuzz-corpus/$t
   artifacts=$build/fuzz-artifacts/$t
   mkdir -p "$work" "$artifacts"
   log=$build/fuzz-$t.log
-  dict=()
+  local dict=()
   [[ -f tests/fuzz/$t.dict ]] && dict=(-dict="tests/fuzz/$t.dict")
   # The first folder collects new inputs; the checked-in seeds are read only.
   # shellcheck disable=SC2086
@@ -56,17 +61,34 @@ for t in "${targets[@]}"; do
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 | awk '{print $2 "/" $4}')
   corpus=$(find "$work" -type f | wc -l)
+  found=0
   if [[ $rc -ne 0 ]]; then
-    crashed=1
     what=$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer|UndefinedBehaviorSanitizer)[^(]*|NTM_FUZZ_CHECK failed[^\n]*|runtime error:[^\n]*' "$log" | head -1)
     artifact=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/Test unit written to //')
     found="1: ${what:-exit $rc} (${artifact:-see $log})"
-  else
-    found=0
   fi
-  rows+=("| $t | ${execs:-?} | ${speed:-?} | ${cov:-?} | $corpus | $found |")
+  echo "| $t | ${execs:-?} | ${speed:-?} | ${cov:-?} | $corpus | $found |" >"$build/fuzz-$t.row"
   echo "fuzz $t: ${execs:-?} runs, ${speed:-?}/s, cov/ft ${cov:-?}, crashes: $found" >&2
+  [[ $rc -eq 0 ]]
+}
+
+parallel=${NTM_FUZZ_PARALLEL:-1}
+crashed=0
+running=0
+for t in "${targets[@]}"; do
+  if [[ $running -ge $parallel ]]; then
+    wait -n || crashed=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
 done
+while [[ $running -gt 0 ]]; do
+  wait -n || crashed=1
+  running=$((running - 1))
+done
+rows=()
+for t in "${targets[@]}"; do rows+=("$(cat "$build/fuzz-$t.row")"); done
 
 echo
 echo "libFuzzer, ${seconds} s per target, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"

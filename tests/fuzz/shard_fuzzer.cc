@@ -125,9 +125,7 @@ void Walk(const ntm::ShardReader& shard, size_t file_size) {
     }
     const std::string_view id = shard.doc_id(i);
     NTM_FUZZ_CHECK(id.empty() || inside(id.data(), id.size()), "document id inside the file");
-    // Open bug 3: ShardReader accepts ids with line breaks (the writer refuses
-    // them); see FuzzRegression.DISABLED_ShardReaderRejectsIdWithLineBreak.
-    NTM_FUZZ_CHECK(ntm::fuzz::kSkipOpenBugs || id.find_first_of("\r\n") == std::string_view::npos,
+    NTM_FUZZ_CHECK(id.find_first_of("\r\n") == std::string_view::npos,
                    "document id without line breaks");
   }
 }

@@ -27,14 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     NTM_FUZZ_CHECK(!piece.empty(), "no empty piece");
     NTM_FUZZ_CHECK(seen.insert(piece).second, "no repeated piece");
   }
-  // Open bug 4: ParseVocabFile accepts pieces holding '\r' (and other bytes)
-  // that FormatVocabFile refuses; see
-  // FuzzRegression.DISABLED_VocabParserRejectsPieceWithCarriageReturn.
-  if (ntm::fuzz::kSkipOpenBugs) {
-    for (const std::string& piece : vocab.pieces) {
-      if (piece.find('\r') != std::string::npos) return 0;
-    }
-  }
   std::string again;
   try {
     again = ntm::FormatVocabFile(vocab);
