@@ -13,6 +13,7 @@ packages=(
   # libraries (see README, "Dependencies")
   libopenmpi-dev openmpi-bin libeigen3-dev libicu-dev libsentencepiece-dev sentencepiece
   libyaml-cpp-dev libgtest-dev nlohmann-json3-dev zlib1g-dev libxxhash-dev libcli11-dev
+  libsimdjson-dev
   # tests read the .npy files ntm writes with NumPy
   python3 python3-numpy
   "$@"

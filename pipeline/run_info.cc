@@ -43,7 +43,8 @@ nlohmann::json Libraries() {
                     "." + std::to_string(EIGEN_MINOR_VERSION)},
       {"icu", U_ICU_VERSION},
       {"sentencepiece", NTM_SENTENCEPIECE_VERSION},
-      {"yaml-cpp", NTM_YAML_CPP_VERSION}};
+      {"yaml-cpp", NTM_YAML_CPP_VERSION},
+      {"simdjson", NTM_SIMDJSON_VERSION}};
 }
 
 void WriteText(const std::filesystem::path& path, const std::string& text) {

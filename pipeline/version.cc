@@ -20,6 +20,7 @@ std::string VersionText() {
   text += "  ICU:           " U_ICU_VERSION "\n";
   text += "  SentencePiece: " NTM_SENTENCEPIECE_VERSION "\n";
   text += "  yaml-cpp:      " NTM_YAML_CPP_VERSION "\n";
+  text += "  simdjson:      " NTM_SIMDJSON_VERSION "\n";
   return text;
 }
 

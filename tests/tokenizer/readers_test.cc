@@ -185,6 +185,144 @@ TEST(JsonlReaderTest, LongDocumentIsTruncatedAtACodePoint) {
   EXPECT_EQ(stats.total.invalid_utf8_replaced, 0);
 }
 
+// The JSONL cases below pin down what the JSON parser decides, field by field.
+
+// Reads `jsonl` (one record per line) and returns its documents; `stats` gets
+// the counters.
+std::vector<RawDocument> ReadJsonl(const std::string& jsonl, ReaderStats& stats,
+                                   const ReaderOptions& options = {}) {
+  ScratchDir dir;
+  WriteFile(dir / "r.jsonl", jsonl);
+  return ReadPath(dir / "r.jsonl", options, &stats);
+}
+
+int64_t Malformed(const ReaderStats& stats, MalformedReason reason) {
+  return stats.total.malformed[static_cast<int>(reason)];
+}
+
+TEST(JsonlReaderTest, AMalformedValueInAnyFieldMakesTheLineInvalid) {
+  ReaderStats stats;
+  const auto docs = ReadJsonl(
+      "{\"id\": \"a\", \"text\": \"x\", \"n\": 1e999}\n"               // number overflow
+      "{\"id\": \"b\", \"text\": \"x\", \"n\": 01}\n"                  // leading zero
+      "{\"id\": \"c\", \"text\": \"x\", \"s\": \"\\ud800\"}\n"         // lone surrogate
+      "{\"id\": \"d\", \"text\": \"x\", \"s\": \"\\ud800\\u0041\"}\n"  // high surrogate, no low one
+      "{\"id\": \"e\", \"text\": \"x\", \"s\": \"tab\there\"}\n"  // unescaped control character
+      "{\"id\": \"f\", \"text\": \"x\", \"l\": [1, 2,]}\n"        // trailing comma
+      "{\"id\": \"g\", \"text\": \"x\", \"b\": tru}\n"            // bad literal
+      "{\"id\": \"h\", \"text\": \"b\"} x\n"                      // trailing garbage
+      "{\"id\": \"i\", \"text\": \"b\"}{\"id\": \"j\", \"text\": \"c\"}\n"  // two objects
+      "{\"id\": \"ok\", \"text\": \"fine\", \"f\": 1e-999, \"z\": -0.0}  \n",
+      stats);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].id, "ok");
+  EXPECT_EQ(docs[0].line, 10);
+  EXPECT_EQ(Malformed(stats, MalformedReason::kInvalidJson), 9);
+  EXPECT_EQ(stats.total.malformed_total(), 9);
+}
+
+TEST(JsonlReaderTest, IntegerIdsAreWrittenInDecimalAndOtherNumbersAreBadIds) {
+  ReaderStats stats;
+  const auto docs = ReadJsonl(
+      "{\"id\": -7, \"text\": \"x\"}\n"
+      "{\"id\": -0, \"text\": \"x\"}\n"
+      "{\"id\": -9223372036854775808, \"text\": \"x\"}\n"
+      "{\"id\": 9223372036854775808, \"text\": \"x\"}\n"
+      "{\"id\": 18446744073709551615, \"text\": \"x\"}\n"
+      "{\"id\": 1.5, \"text\": \"x\"}\n"
+      "{\"id\": 1e2, \"text\": \"x\"}\n"
+      "{\"id\": 2.0, \"text\": \"x\"}\n"
+      "{\"id\": 18446744073709551616, \"text\": \"x\"}\n"  // beyond 64 bits: a double
+      "{\"id\": -9223372036854775809, \"text\": \"x\"}\n"  // likewise
+      "{\"id\": \"big\", \"text\": \"x\", \"n\": 123456789012345678901234567890}\n"
+      "{\"id\": true, \"text\": \"x\"}\n"
+      "{\"id\": [1], \"text\": \"x\"}\n",
+      stats);
+  std::vector<std::string> ids;
+  for (const auto& doc : docs) ids.push_back(doc.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"-7", "0", "-9223372036854775808", "9223372036854775808",
+                                           "18446744073709551615", "big"}));
+  EXPECT_EQ(Malformed(stats, MalformedReason::kBadId), 7);
+  EXPECT_EQ(stats.total.malformed_total(), 7);
+}
+
+TEST(JsonlReaderTest, TextMustBeAString) {
+  ReaderStats stats;
+  const auto docs = ReadJsonl("{\"id\": \"a\", \"text\": {\"nested\": \"" + std::string(kSecret) +
+                                  "\"}}\n"
+                                  "{\"id\": \"b\", \"text\": [\"x\"]}\n"
+                                  "{\"id\": \"c\", \"text\": false}\n"
+                                  "{\"id\": \"d\", \"text\": null}\n"
+                                  "{\"id\": null, \"text\": \"x\"}\n"
+                                  "{\"id\": \"e\", \"text\": \"ok\"}\n",
+                              stats);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].id, "e");
+  EXPECT_EQ(Malformed(stats, MalformedReason::kNonStringText), 3);
+  EXPECT_EQ(Malformed(stats, MalformedReason::kMissingText), 1);
+  EXPECT_EQ(Malformed(stats, MalformedReason::kMissingId), 1);
+}
+
+TEST(JsonlReaderTest, EscapesAreDecoded) {
+  ReaderStats stats;
+  const auto docs = ReadJsonl(
+      "{\"id\": \"caf\\u00e9\", \"text\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" a\\\\b \\/ "
+      "\\u0041\\t.\"}\n"
+      "{\"\\u0069d\": \"k\", \"te\\u0078t\": \"escaped keys\"}\n",
+      stats);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "caf\xC3\xA9");
+  EXPECT_EQ(docs[0].text, "caf\xC3\xA9 \xF0\x9F\x98\x80 \"q\" a\\b / A\t.");
+  EXPECT_EQ(docs[1].id, "k");
+  EXPECT_EQ(docs[1].text, "escaped keys");
+  EXPECT_EQ(stats.total.malformed_total(), 0);
+}
+
+// Of duplicate keys the last one wins (as in nlohmann::json, the reader's
+// first parser), also when it makes the record malformed.
+TEST(JsonlReaderTest, DuplicateKeysLastOneWins) {
+  ReaderStats stats;
+  const auto docs = ReadJsonl(
+      "{\"id\": \"first\", \"text\": \"one\", \"id\": \"second\", \"text\": \"two\"}\n"
+      "{\"id\": \"a\", \"text\": 5, \"text\": \"fixed\"}\n"
+      "{\"id\": \"b\", \"text\": \"x\", \"text\": 7}\n"
+      "{\"id\": \"c\", \"text\": \"x\", \"id\": null}\n",
+      stats);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "second");
+  EXPECT_EQ(docs[0].text, "two");
+  EXPECT_EQ(docs[1].id, "a");
+  EXPECT_EQ(docs[1].text, "fixed");
+  EXPECT_EQ(Malformed(stats, MalformedReason::kNonStringText), 1);
+  EXPECT_EQ(Malformed(stats, MalformedReason::kMissingId), 1);
+}
+
+// A byte order mark is dropped at the start of the file and, once, at the
+// start of any line (as nlohmann::json did); anywhere else it is invalid JSON.
+TEST(JsonlReaderTest, ByteOrderMarks) {
+  const std::string bom = "\xEF\xBB\xBF";
+  ReaderStats stats;
+  const auto docs = ReadJsonl(bom + bom + "{\"id\": \"1\", \"text\": \"x\"}\n" + bom +
+                                  "{\"id\": \"2\", \"text\": \"x\"}\n" + bom + bom +
+                                  "{\"id\": \"3\", \"text\": \"x\"}\n" + " " + bom +
+                                  "{\"id\": \"4\", \"text\": \"x\"}\n" + bom + "\n" + "  \t\n",
+                              stats);
+  std::vector<std::string> ids;
+  for (const auto& doc : docs) ids.push_back(doc.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(Malformed(stats, MalformedReason::kInvalidJson), 3);
+  EXPECT_EQ(stats.total.empty_skipped, 0);
+}
+
+// Nesting deeper than simdjson's limit (1024) is still valid JSON.
+TEST(JsonlReaderTest, DeepNestingInAnotherField) {
+  ReaderStats stats;
+  const std::string deep = std::string(3000, '[') + std::string(3000, ']');
+  const auto docs = ReadJsonl("{\"id\": \"d\", \"text\": \"x\", \"deep\": " + deep + "}\n", stats);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].id, "d");
+}
+
 TEST(CsvReaderTest, QuotesCommasNewlinesAndCrlf) {
   ScratchDir dir;
   const std::string path = dir / "notes.csv";
