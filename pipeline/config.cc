@@ -337,6 +337,15 @@ std::string Where(const std::string& origin, const YAML::Mark& mark) {
   return origin + ":" + std::to_string(mark.line + 1);
 }
 
+// A mapping key as text; ConfigError when it is not a plain scalar (YAML allows
+// sequences and mappings as keys: "? [a, b]: 1").
+std::string KeyName(const std::string& origin, const YAML::Node& key) {
+  if (!key.IsScalar()) {
+    throw ConfigError(Where(origin, key.Mark()) + ": a key must be a plain name");
+  }
+  return key.Scalar();
+}
+
 void ApplySection(Config& config, const std::string& origin, const std::string& section,
                   const YAML::Node& body) {
   if (!body.IsMap()) {
@@ -344,7 +353,7 @@ void ApplySection(Config& config, const std::string& origin, const std::string& 
                       "' must be a mapping of key: value");
   }
   for (const auto& entry : body) {
-    const std::string name = section + "." + entry.first.as<std::string>();
+    const std::string name = section + "." + KeyName(origin, entry.first);
     const KeySpec* spec = FindKey(name);
     if (!spec) UnknownKey(Where(origin, entry.first.Mark()), name);
     spec->set(config, entry.second, name, Where(origin, entry.second.Mark()));
@@ -359,7 +368,7 @@ void ApplyDocument(Config& config, const std::string& origin, const YAML::Node& 
                       "model, train, score, log)");
   }
   for (const auto& entry : root) {
-    ApplySection(config, origin, entry.first.as<std::string>(), entry.second);
+    ApplySection(config, origin, KeyName(origin, entry.first), entry.second);
   }
 }
 

@@ -174,7 +174,8 @@ TEST(MatrixMarketTest, MalformedFilesAreRejectedWithFileAndLine) {
       {b + "2 2 1\n1 1 1", "x.mtx:3: no line break at end of file (truncated?)"},
       {b + "2 2 1\r\n1 1 1\r\n", "x.mtx:2: entries is not an integer"},
   };
-  for (const auto& [text, expected] : cases) {
+  for (const auto& [input, expected] : cases) {
+    const std::string& text = input;  // clang 14 cannot capture a structured binding
     const std::string message = ErrorMessage<InputError>([&] { ParseMatrixMarket(text, "x.mtx"); });
     EXPECT_TRUE(message.starts_with(expected)) << "got: " << message << "\nwant: " << expected;
   }

@@ -86,6 +86,21 @@ TEST(ConfigTest, InvalidYamlNamesLine) {
   EXPECT_NE(e.find("invalid YAML"), std::string::npos) << e;
 }
 
+// Fuzz finding (tests/fuzz/regressions/config/complex-mapping-key): YAML
+// allows a sequence or mapping as a key ("? [a]: 1"); it used to escape as
+// yaml-cpp's BadConversion (exit 70) instead of a ConfigError naming the line.
+TEST(ConfigTest, ComplexKeysAreConfigErrors) {
+  for (const char* text : {"? [tokenize]\n: {}\n", "tokenize:\n  ? {a: 1}\n  : 2\n"}) {
+    try {
+      ParseConfig(text, "c.yaml", {});
+      ADD_FAILURE() << "accepted a non-scalar key";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("c.yaml:"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("a key must be a plain name"), std::string::npos);
+    }
+  }
+}
+
 TEST(ConfigTest, OverridesApplyAfterTheFile) {
   Config c = ParseConfig("train:\n  epochs: 3\n", "run.yaml",
                          {"train.epochs=7", "score.methods=amortized,ln-vi"});

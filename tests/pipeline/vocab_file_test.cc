@@ -84,7 +84,8 @@ TEST(VocabFileTest, MalformedFilesAreRejectedWithFileAndLine) {
       {h + "0\ta\t1\t1\n1\tb\t1\t1", "vocab.tsv:3: no line break at end of file (truncated?)"},
       {h + "0\ta\t1\t1\r\n", "vocab.tsv:2: CRLF line ending"},
   };
-  for (const auto& [text, expected] : cases) {
+  for (const auto& [input, expected] : cases) {
+    const std::string& text = input;  // clang 14 cannot capture a structured binding
     const std::string message =
         ErrorMessage<InputError>([&] { ParseVocabFile(text, "vocab.tsv"); });
     EXPECT_TRUE(message.starts_with(expected)) << "got: " << message << "\nwant: " << expected;

@@ -459,10 +459,10 @@ check_sigterm_requeue() {
 check_sigterm_real() {
   local corpus=$1 out=$tmp/jobs/sigterm-real t i signalled=0
   mkdir -p "$out"
-  t=$(sbatch_env NTM_BIN="$ntm" NTM_JOBS_DIR="$repo/jobs/slurm" NTM_SET="train.epochs=250;train.batch_size=20" -- \
+  t=$(sbatch_env NTM_BIN="$ntm" NTM_JOBS_DIR="$repo/jobs/slurm" NTM_SET="train.epochs=100;train.batch_size=20" -- \
     -J sigterm-real -n "$ranks" --time=15 -o "$out/train.out" \
     "$repo/jobs/slurm/train.sbatch" "$config" "$corpus" "$out/model")
-  say "SIGTERM/requeue (real ntm train, 250 epochs of batch 20): job $t; SIGTERM to its batch shell after epoch 1"
+  say "SIGTERM/requeue (real ntm train, 100 epochs of batch 20): job $t; SIGTERM to its batch shell after epoch 1"
   for ((i = 0; i < 300; i++)); do
     read_job "$t"
     terminal "$job_state" && break
