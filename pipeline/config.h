@@ -27,7 +27,7 @@ struct TokenizeConfig {
   bool stop_words = true;                     // drop English and clinical stop words
   std::vector<std::string> extra_stop_words;  // added to the built-in lists
   int min_token_length = 2;                   // shorter words are dropped (class tokens exempt)
-  int64_t docs_per_shard = 100000;            // documents per shard-*.bow file
+  int64_t docs_per_shard = 10000;             // documents per shard-*.bow file
 };
 
 // How the vocabulary is built.
