@@ -243,8 +243,8 @@ TEST_F(TokenizeE2e, OutputFilesAreNotReadableByOthers) {
   const auto r = RunCommand("umask 022 && " + Mpirun(2) + kNtm + " tokenize --config " + config_ +
                             " --input " + input_ + " --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto bow = RunCommand("umask 022 && " + kNtm + " export-bow --corpus " + out + " --out " +
-                              out + "-bow");
+  const auto bow =
+      RunCommand("umask 022 && " + kNtm + " export-bow --corpus " + out + " --out " + out + "-bow");
   ASSERT_EQ(bow.exit_code, 0) << bow.output;
   for (const std::string& folder : {out, out + "-bow"}) {
     EXPECT_EQ(fs::status(folder).permissions() & fs::perms::others_all, fs::perms::none) << folder;
@@ -373,8 +373,8 @@ TEST_F(TokenizeE2e, BadRecordsAreCountedExactlyOnEveryRankCount) {
     std::string where;
     for (const std::string& needle : {kMarker, kMarkerFolded, std::string("ZEBRA-QUOKKA")}) {
       EXPECT_FALSE(AnyFileContains(out, needle, &where)) << "note text leaked into " << where;
-      EXPECT_FALSE(AnyFileContains(*dir_ / ("bow-planted-" + std::to_string(ranks)), needle,
-                                   &where))
+      EXPECT_FALSE(
+          AnyFileContains(*dir_ / ("bow-planted-" + std::to_string(ranks)), needle, &where))
           << "note text leaked into " << where;
       EXPECT_EQ(r.output.find(needle), std::string::npos) << "note text leaked into the log";
     }
@@ -409,7 +409,8 @@ TEST_F(TokenizeE2e, MalformedRecordWithOnErrorFailExits65NamingFileAndLine) {
     const bool names_offset =
         r2.output.find(input + " (byte " + std::to_string(offset) + ")") != std::string::npos;
     EXPECT_TRUE(names_line || names_offset)
-        << "expected " << where << " or byte " << offset << " in\n" << r2.output;
+        << "expected " << where << " or byte " << offset << " in\n"
+        << r2.output;
     EXPECT_EQ(r2.output.find("ZEBRA"), std::string::npos) << "note text in the error message";
   }
   // Whatever a failed run left behind holds no note text either.
@@ -417,7 +418,8 @@ TEST_F(TokenizeE2e, MalformedRecordWithOnErrorFailExits65NamingFileAndLine) {
   for (const char* out : {"fail-1", "fail-2", "fail-3"}) {
     if (!fs::exists(*dir_ / out)) continue;
     EXPECT_FALSE(AnyFileContains(*dir_ / out, "ZEBRA", &leaked)) << "note text in " << leaked;
-    EXPECT_FALSE(AnyFileContains(*dir_ / out, "zebra-quokka", &leaked)) << "note text in " << leaked;
+    EXPECT_FALSE(AnyFileContains(*dir_ / out, "zebra-quokka", &leaked))
+        << "note text in " << leaked;
   }
 }
 
@@ -502,17 +504,17 @@ TEST_F(TokenizeE2e, CsvGzipAndTxtFolderInputs) {
   // CSV at P = 1 and 3 (byte ranges cut inside quoted line breaks), .gz at
   // P = 2, CRLF JSONL at P = 3: the same corpus as the JSONL.
   for (const auto& [name, input, ranks] :
-       std::vector<std::tuple<std::string, std::string, int>>{
-           {"fmt-csv1", csv_path, 1},
-           {"fmt-csv3", csv_path, 3},
-           {"fmt-gz2", jsonl + ".gz", 2},
-           {"fmt-crlf3", crlf_path, 3}}) {
+       std::vector<std::tuple<std::string, std::string, int>>{{"fmt-csv1", csv_path, 1},
+                                                              {"fmt-csv3", csv_path, 3},
+                                                              {"fmt-gz2", jsonl + ".gz", 2},
+                                                              {"fmt-crlf3", crlf_path, 3}}) {
     const auto r = Tokenize(ranks, config_, input, *dir_ / name);
     ASSERT_EQ(r.exit_code, 0) << name << "\n" << r.output;
     const json m = Manifest(*dir_ / name);
     EXPECT_EQ(m.at("documents").at("read"), 120) << name;
     EXPECT_EQ(m.at("rejected").at("malformed"), 0) << name;
-    EXPECT_TRUE(ReadFile(fs::path(*dir_ / name) / "vocab.tsv") == vocab) << name << ": vocab.tsv differs";
+    EXPECT_TRUE(ReadFile(fs::path(*dir_ / name) / "vocab.tsv") == vocab)
+        << name << ": vocab.tsv differs";
     const auto bow = ExportBow(*dir_ / name, *dir_ / ("bow-" + name));
     for (const auto& [file, bytes] : reference) {
       EXPECT_TRUE(bow.at(file) == bytes) << name << ": " << file << " differs from the JSONL";
