@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "libvi/errors.h"
 
@@ -13,10 +14,15 @@ Adam<T>::Adam(int64_t size, const AdamOptions& options)
     : options_(options), learning_rate_(options.learning_rate), m_(size, T(0)), v_(size, T(0)) {}
 
 template <typename T>
-void Adam<T>::Update(std::span<T> params, std::span<const T> grad, double scale) {
+void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double scale,
+                          int64_t begin) {
   using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
   const auto n = static_cast<Eigen::Index>(params.size());
-  Eigen::Map<Array> p(params.data(), n), m(m_.data(), n), v(v_.data(), n);
+  if (begin < 0 || grad.size() != params.size() ||
+      static_cast<size_t>(begin) + params.size() > m_.size()) {
+    throw std::invalid_argument("Adam: parameter slice outside the optimizer state");
+  }
+  Eigen::Map<Array> p(params.data(), n), m(m_.data() + begin, n), v(v_.data() + begin, n);
   const Eigen::Map<const Array> g(grad.data(), n);
   ++updates_;
   const double t = static_cast<double>(updates_);
@@ -46,6 +52,11 @@ void Adam<T>::Restore(std::vector<T> m, std::vector<T> v, int64_t updates, doubl
 
 template <typename T>
 double EuclideanNorm(std::span<const T> values) {
+  return std::sqrt(SumOfSquares(values));
+}
+
+template <typename T>
+double SumOfSquares(std::span<const T> values) {
   // Blocks summed in T (vectorised), blocks accumulated in double: as exact as
   // a double sum for a norm, and about 4x faster than casting every element.
   constexpr size_t kBlock = 4096;
@@ -56,12 +67,14 @@ double EuclideanNorm(std::span<const T> values) {
                                                                  static_cast<Eigen::Index>(n));
     sum += static_cast<double>(a.square().sum());
   }
-  return std::sqrt(sum);
+  return sum;
 }
 
 template class Adam<float>;
 template class Adam<double>;
 template double EuclideanNorm<float>(std::span<const float>);
 template double EuclideanNorm<double>(std::span<const double>);
+template double SumOfSquares<float>(std::span<const float>);
+template double SumOfSquares<double>(std::span<const double>);
 
 }  // namespace ntm

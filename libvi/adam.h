@@ -25,7 +25,13 @@ class Adam {
   Adam(int64_t size, const AdamOptions& options);
 
   // One update: params −= lr m̂ / (√v̂ + ε) with gradient `scale` · grad.
-  void Update(std::span<T> params, std::span<const T> grad, double scale);
+  void Update(std::span<T> params, std::span<const T> grad, double scale) {
+    UpdateSlice(params, grad, scale, 0);
+  }
+  // One update of the parameters [begin, begin + params.size()) only, given
+  // that slice of the parameters and of the gradient (the sharded step: each
+  // rank updates its block; the moments outside it go stale).
+  void UpdateSlice(std::span<T> params, std::span<const T> grad, double scale, int64_t begin);
   // Multiplies the learning rate (decay schedules).
   void ScaleLearningRate(double factor) { learning_rate_ *= factor; }
 
@@ -37,6 +43,8 @@ class Adam {
   void Restore(std::vector<T> m, std::vector<T> v, int64_t updates, double learning_rate);
   const std::vector<T>& first_moment() const { return m_; }   // m, per parameter
   const std::vector<T>& second_moment() const { return v_; }  // v, per parameter
+  std::span<T> mutable_first_moment() { return m_; }          // m (the sharded step gathers it)
+  std::span<T> mutable_second_moment() { return v_; }         // v (the sharded step gathers it)
 
  private:
   AdamOptions options_;
@@ -48,5 +56,8 @@ class Adam {
 // Euclidean norm of `values`, accumulated in double.
 template <typename T>
 double EuclideanNorm(std::span<const T> values);
+// Sum of squares of `values` (EuclideanNorm squared, same summation order).
+template <typename T>
+double SumOfSquares(std::span<const T> values);
 
 }  // namespace ntm

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,17 @@ class Communicator {
   virtual void AllReduceMax(std::span<double> values) = 0;
   virtual void AllReduceMax(std::span<int64_t> values) = 0;
 
+  // Reduce-scatter: `values` (the same length on every rank) is split into
+  // consecutive blocks of counts[r] elements, one per rank; rank r receives
+  // in `block` (counts[r] elements) the sum over ranks of block r. `counts`
+  // must be identical on every rank and sum to values.size().
+  virtual void ReduceScatterSum(std::span<const float> values, std::span<const int64_t> counts,
+                                std::span<float> block) = 0;
+  // In-place all-gather: each rank r contributes its block (counts[r]
+  // elements at offset counts[0] + ... + counts[r − 1]) of `values`; on
+  // return every rank holds every block. Same contract for `counts`.
+  virtual void AllGatherInPlace(std::span<float> values, std::span<const int64_t> counts) = 0;
+
   // Replaces `bytes` on every rank with root's copy (sizes may differ).
   virtual void Broadcast(std::vector<char>& bytes, int root) = 0;
   // Returns every rank's `bytes`, indexed by rank (sizes may differ).
@@ -44,6 +56,12 @@ class Communicator {
   bool is_root() const { return rank() == 0; }
 };
 
+// Throws std::invalid_argument unless `counts` has one entry per rank, none
+// negative, summing to `total`, and a `block` given is counts[rank] long.
+// For the implementations of the block collectives.
+void CheckBlockCounts(std::span<const int64_t> counts, int ranks, int rank, size_t total,
+                      std::optional<size_t> block = std::nullopt);
+
 // One rank, no other process: every collective leaves its data unchanged.
 class LocalCommunicator final : public Communicator {
  public:
@@ -55,6 +73,9 @@ class LocalCommunicator final : public Communicator {
   void AllReduceMax(std::span<float>) override {}
   void AllReduceMax(std::span<double>) override {}
   void AllReduceMax(std::span<int64_t>) override {}
+  void ReduceScatterSum(std::span<const float> values, std::span<const int64_t> counts,
+                        std::span<float> block) override;
+  void AllGatherInPlace(std::span<float> values, std::span<const int64_t> counts) override;
   void Broadcast(std::vector<char>&, int) override {}
   std::vector<std::vector<char>> AllGather(std::span<const char> bytes) override {
     return {std::vector<char>(bytes.begin(), bytes.end())};

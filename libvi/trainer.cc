@@ -395,24 +395,43 @@ void BasicTrainer<T>::SetGradientMeans(int64_t offset, int64_t units, double tot
 
 template <typename T>
 void BasicTrainer<T>::CheckFinite(const BasicReduceBuffer<T>& buffer, const char* where) const {
-  const std::string prefix = "training step " + std::to_string(step()) + ": non-finite ";
+  CheckFiniteLosses(buffer, where);
+  for (const BlockInfo& info : model_.layout().blocks()) {
+    const Eigen::Map<const VectorX<T>> g(buffer.gradient().data() + info.offset, info.size());
+    // A finite sum almost always means finite entries; confirm only when not.
+    if (!std::isfinite(g.sum()) && !g.allFinite()) ThrowNonFiniteGradient(info, where);
+  }
+  CheckFiniteStats(buffer, where);
+}
+
+template <typename T>
+void BasicTrainer<T>::CheckFiniteLosses(const BasicReduceBuffer<T>& buffer,
+                                        const char* where) const {
   for (int t = 0; t < kNumLossTerms; ++t) {
     if (std::isfinite(buffer.loss(static_cast<LossTerm>(t)))) continue;
     static constexpr const char* kNames[] = {"reconstruction loss", "KL term", "token count",
                                              "document count"};
-    throw NumericalError(prefix + kNames[t] + " sum " + where);
+    throw NumericalError("training step " + std::to_string(step()) + ": non-finite " + kNames[t] +
+                         " sum " + where);
   }
-  for (const BlockInfo& info : model_.layout().blocks()) {
-    const Eigen::Map<const VectorX<T>> g(buffer.gradient().data() + info.offset, info.size());
-    // A finite sum almost always means finite entries; confirm only when not.
-    if (!std::isfinite(g.sum()) && !g.allFinite()) {
-      throw NumericalError(prefix + "gradient in parameter block '" + std::string(info.name) +
-                           "' " + where);
-    }
-  }
+}
+
+template <typename T>
+void BasicTrainer<T>::CheckFiniteStats(const BasicReduceBuffer<T>& buffer,
+                                       const char* where) const {
   const int64_t units = model_.layout().bn_total_units();
   const Eigen::Map<const VectorX<T>> stats(buffer.bn_sum(), 2 * units);
-  if (!stats.allFinite()) throw NumericalError(prefix + "batch-norm statistics " + where);
+  if (!stats.allFinite()) {
+    throw NumericalError("training step " + std::to_string(step()) +
+                         ": non-finite batch-norm statistics " + where);
+  }
+}
+
+template <typename T>
+void BasicTrainer<T>::ThrowNonFiniteGradient(const BlockInfo& block, const char* where) const {
+  throw NumericalError("training step " + std::to_string(step()) +
+                       ": non-finite gradient in parameter block '" + std::string(block.name) +
+                       "' " + where);
 }
 
 template <typename T>
@@ -455,20 +474,65 @@ void BasicTrainer<T>::InstallBatchNormStats(const BasicReduceBuffer<T>& reduced)
 
 template <typename T>
 StepReport BasicTrainer<T>::ApplyStep(const BasicReduceBuffer<T>& reduced) {
+  const double docs = ReducedDocuments(reduced);
+  CheckFinite(reduced, "in the reduced buffer");
+  return Update(reduced, reduced.gradient(), 0, EuclideanNorm<T>(reduced.gradient()) / docs);
+}
+
+template <typename T>
+ShardChecks BasicTrainer<T>::CheckGradientShard(std::span<const T> shard, int64_t begin) const {
+  ShardChecks checks{};
+  checks[0] = SumOfSquares<T>(shard);
+  if (std::isfinite(checks[0])) return checks;  // a non-finite entry makes the sum non-finite
+  const int64_t end = begin + static_cast<int64_t>(shard.size());
+  for (int b = 0; b < kNumParamBlocks; ++b) {
+    const BlockInfo& info = model_.layout().blocks()[b];
+    const int64_t lo = std::max(begin, info.offset), hi = std::min(end, info.offset + info.size());
+    if (lo >= hi) continue;
+    const Eigen::Map<const VectorX<T>> g(shard.data() + (lo - begin), hi - lo);
+    checks[1 + b] = g.allFinite() ? 0.0 : 1.0;
+  }
+  return checks;
+}
+
+template <typename T>
+StepReport BasicTrainer<T>::ApplyStepToShard(const BasicReduceBuffer<T>& reduced,
+                                             std::span<const T> shard, int64_t begin,
+                                             const ShardChecks& checks) {
+  const double docs = ReducedDocuments(reduced);
+  const char* where = "in the reduced buffer";
+  CheckFiniteLosses(reduced, where);
+  for (int b = 0; b < kNumParamBlocks; ++b) {
+    if (checks[1 + b] != 0) ThrowNonFiniteGradient(model_.layout().blocks()[b], where);
+  }
+  CheckFiniteStats(reduced, where);
+  return Update(reduced, shard, begin, std::sqrt(checks[0]) / docs);
+}
+
+template <typename T>
+double BasicTrainer<T>::ReducedDocuments(const BasicReduceBuffer<T>& reduced) const {
   const double docs = reduced.loss(LossTerm::kDocuments);
   if (!(docs >= 1)) {
     throw InputError("training step " + std::to_string(step()) +
                      ": the reduced buffer holds no documents");
   }
-  CheckFinite(reduced, "in the reduced buffer");
+  return docs;
+}
+
+// Adam on the parameters [begin, begin + grad.size()) and the batch's
+// statistics; `gradient_norm` is the norm of the mean gradient.
+template <typename T>
+StepReport BasicTrainer<T>::Update(const BasicReduceBuffer<T>& reduced, std::span<const T> grad,
+                                   int64_t begin, double gradient_norm) {
+  const double docs = reduced.loss(LossTerm::kDocuments);
   StepReport report;
-  report.gradient_norm = EuclideanNorm<T>(reduced.gradient()) / docs;
+  report.gradient_norm = gradient_norm;
   double scale = 1.0 / docs;
   if (options_.clip_norm > 0 && report.gradient_norm > options_.clip_norm) {
     scale *= options_.clip_norm / report.gradient_norm;
   }
   report.learning_rate = adam_.learning_rate();
-  adam_.Update(model_.parameters(), reduced.gradient(), scale);
+  adam_.UpdateSlice(model_.parameters().subspan(begin, grad.size()), grad, scale, begin);
   InstallBatchNormStats(reduced);
   report.step = step();
   report.documents = docs;

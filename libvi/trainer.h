@@ -4,7 +4,8 @@
 // ReduceBuffer; the caller sums that buffer over ranks (all-reduce) and every
 // rank then calls ApplyStep on the reduced buffer, which divides by the global
 // document count, takes one Adam step and installs the batch's statistics.
-// libvi never communicates. Two ways to fill the buffer:
+// The trainer never communicates (on several ranks, ShardedStep in
+// libvi/sharded_step.h shares the step's work out). Two ways to fill the buffer:
 //
 // 1. AccumulateGradients — ONE reduction per step. A training pass
 //    normalises with the statistics of the PREVIOUS step's global batch,
@@ -35,10 +36,12 @@
 //   for each batch: buffer.Clear();
 //                   trainer.AccumulateExactGradients(batch, [](std::span<float>) {}, buffer);
 //                   trainer.ApplyStep(buffer);
-// With MPI, the function and the final buffer go through comm.AllReduceSum.
+// With MPI, the function goes through comm.AllReduceSum and the final buffer
+// through ShardedStep (Reduce, then Apply instead of ApplyStep).
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -81,6 +84,7 @@ class BasicReduceBuffer {
   std::span<const T> values() const { return values_; }           // the whole buffer
   std::span<T> gradient() { return values().first(grad_size_); }  // gradient sums
   std::span<const T> gradient() const { return values().first(grad_size_); }  // gradient sums
+  std::span<T> tail() { return values().subspan(grad_size_); }     // all after the gradient sums
   T* bn_sum() { return values_.data() + grad_size_; }              // Σ(x − m), per unit
   const T* bn_sum() const { return values_.data() + grad_size_; }  // Σ(x − m), per unit
   T* bn_sum_sq() { return bn_sum() + bn_units_; }                  // Σ(x − m)², per unit
@@ -111,6 +115,12 @@ struct StepReport {
   double gradient_norm = 0;   // norm of the mean gradient before clipping
   double learning_rate = 0;   // learning rate used
 };
+
+// A rank's checks of its shard of the summed gradient (the sharded step,
+// libvi/sharded_step.h), summed over ranks in one small all-reduce:
+// [0] Σ g² over the shard; [1 + b] 1 if the shard holds a non-finite value of
+// parameter block b, else 0.
+using ShardChecks = std::array<double, 1 + kNumParamBlocks>;
 
 // Runs training steps on a model: accumulation, Adam, batch-norm statistics.
 template <typename T>
@@ -149,6 +159,15 @@ class BasicTrainer {
   void ApplyBatchNormStats(const BasicReduceBuffer<T>& reduced);
   // One Adam step from a reduced buffer; installs its batch-norm statistics.
   StepReport ApplyStep(const BasicReduceBuffer<T>& reduced);
+  // The sharded step's checks of `shard`, the summed gradient of parameters
+  // [begin, begin + shard.size()).
+  ShardChecks CheckGradientShard(std::span<const T> shard, int64_t begin) const;
+  // ApplyStep for one shard: `reduced` has its batch-norm and loss sums (not
+  // its gradient) reduced, `checks` is CheckGradientShard summed over ranks.
+  // Throws as ApplyStep would (every rank alike), updates only the parameters
+  // of `shard` (the caller all-gathers them) and installs the statistics.
+  StepReport ApplyStepToShard(const BasicReduceBuffer<T>& reduced, std::span<const T> shard,
+                              int64_t begin, const ShardChecks& checks);
 
   // Multiplies the learning rate by `factor` (decay).
   void ScaleLearningRate(double factor) { adam_.ScaleLearningRate(factor); }
@@ -157,6 +176,7 @@ class BasicTrainer {
   const BasicModel<T>& model() const { return model_; }           // the model
   BasicModel<T>& model() { return model_; }                       // the model (tests, tools)
   const TrainOptions& options() const { return options_; }        // training options
+  Adam<T>& optimizer() { return adam_; }  // optimiser state (the sharded step gathers it)
 
   // Model, optimiser state and step as a byte blob (readable by
   // BasicModel::Deserialize too).
@@ -185,6 +205,12 @@ class BasicTrainer {
   void SetGradientMeans(int64_t offset, int64_t units, double total);
   void InstallBatchNormStats(const BasicReduceBuffer<T>& reduced);
   void CheckFinite(const BasicReduceBuffer<T>& buffer, const char* where) const;
+  void CheckFiniteLosses(const BasicReduceBuffer<T>& buffer, const char* where) const;
+  void CheckFiniteStats(const BasicReduceBuffer<T>& buffer, const char* where) const;
+  [[noreturn]] void ThrowNonFiniteGradient(const BlockInfo& block, const char* where) const;
+  double ReducedDocuments(const BasicReduceBuffer<T>& reduced) const;
+  StepReport Update(const BasicReduceBuffer<T>& reduced, std::span<const T> grad, int64_t begin,
+                    double gradient_norm);
 
   BasicModel<T> model_;
   TrainOptions options_;

@@ -4,10 +4,13 @@
 // permutation, so the batches — and therefore the parameters, up to float
 // summation order — do not depend on the number of ranks. Per step each rank
 // accumulates its part of the batch into one buffer (gradients, batch-norm
-// statistics, loss terms), the buffer is summed over ranks in one all-reduce,
-// and every rank applies the same Adam step. Batch norm is exact over the
-// global batch: its statistics need two tiny extra reductions inside the pass. Rank 0 writes
-// checkpoints atomically; SIGTERM makes every rank finish its step, checkpoint, exit 75.
+// statistics, loss terms). One rank applies the Adam step to it; several ranks
+// take the sharded step (libvi/sharded_step.h): reduce-scatter the gradient,
+// each rank checks and updates its shard of the parameters, all-gather them.
+// Batch norm is exact over the global batch: its statistics need two tiny extra
+// reductions inside the pass. Rank 0 writes checkpoints atomically, after every
+// rank has agreed to write one; SIGTERM makes every rank finish its step,
+// checkpoint, exit 75.
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -17,6 +20,7 @@
 
 #include "libvi/errors.h"
 #include "libvi/inference.h"
+#include "libvi/sharded_step.h"
 #include "pipeline/atomic_file.h"
 #include "pipeline/batch_plan.h"
 #include "pipeline/checksum.h"
@@ -49,6 +53,7 @@ class TrainingRun {
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
   bool EndOfEpoch();
   void AfterStep(const StepReport& report);
+  bool CheckpointDue(int64_t step) const;
   std::string ProgressDetail(const StepReport& report) const;
   void Checkpoint(bool complete);
   void WriteFinalOutputs();
@@ -61,6 +66,7 @@ class TrainingRun {
   DocumentRange range_;
   std::unique_ptr<Trainer> trainer_;
   std::optional<ReduceBuffer> buffer_;
+  std::optional<ShardedStep> sharded_;  // with several ranks
   BowMatrix batch_;
   TrainProgress state_;
   TrainLog log_;
@@ -105,6 +111,7 @@ void TrainingRun::StartOrResume() {
                                          TrainOptionsFrom(ctx_.config));
   }
   if (!buffer_) buffer_.emplace(trainer_->NewReduceBuffer());
+  if (ctx_.comm.size() > 1) sharded_.emplace(trainer_->model().layout(), ctx_.comm);
   if (state_.learning_rate > 0) {
     trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
   }
@@ -129,13 +136,17 @@ std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t bat
   GatherDocuments(range_, LocalBatch(perm, batch), batch_);
   buffer_->Clear();
   // Exact batch norm over the global batch: two tiny reductions of batch
-  // statistics inside the pass (at most 4K+1 floats), then the one big
-  // all-reduce of gradients, statistics and loss terms.
+  // statistics inside the pass (at most 4K+1 floats), then the sum of the
+  // gradients, statistics and loss terms over ranks.
   trainer_->AccumulateExactGradients(
       batch_.view(), [this](std::span<float> v) { ctx_.comm.AllReduceSum(v); }, *buffer_);
-  ctx_.comm.AllReduceSum(buffer_->values());
+  if (sharded_) {
+    sharded_->Reduce(*trainer_, *buffer_);
+  } else {
+    ctx_.comm.AllReduceSum(buffer_->values());
+  }
   if (buffer_->loss(LossTerm::kDocuments) == 0) return std::nullopt;  // all held out
-  return trainer_->ApplyStep(*buffer_);
+  return sharded_ ? sharded_->Apply(*trainer_, *buffer_) : trainer_->ApplyStep(*buffer_);
 }
 
 void TrainingRun::AfterStep(const StepReport& report) {
@@ -152,12 +163,15 @@ void TrainingRun::AfterStep(const StepReport& report) {
   if (t.checksum_every_steps > 0 && report.step % t.checksum_every_steps == 0) {
     CompareParameterChecksums(ctx_.comm, trainer_->model().parameters(), report.step);
   }
+}
+
+// This rank's view; the ranks agree (AgreeAfterStep) before checkpointing.
+bool TrainingRun::CheckpointDue(int64_t step) const {
+  const auto& t = ctx_.config.train;
   const double since_checkpoint =
       std::chrono::duration<double>(Clock::now() - last_checkpoint_).count();
-  if ((t.checkpoint_every_steps > 0 && report.step % t.checkpoint_every_steps == 0) ||
-      (t.checkpoint_every_seconds > 0 && since_checkpoint >= t.checkpoint_every_seconds)) {
-    Checkpoint(false);
-  }
+  return (t.checkpoint_every_steps > 0 && step % t.checkpoint_every_steps == 0) ||
+         (t.checkpoint_every_seconds > 0 && since_checkpoint >= t.checkpoint_every_seconds);
 }
 
 std::string TrainingRun::ProgressDetail(const StepReport& r) const {
@@ -191,9 +205,11 @@ bool TrainingRun::EndOfEpoch() {
          state_.epochs_without_improvement >= t.early_stopping_patience;
 }
 
+// Collective: every rank calls it at the same step.
 void TrainingRun::Checkpoint(bool complete) {
   last_checkpoint_ = Clock::now();
   state_.learning_rate = trainer_->learning_rate();
+  if (sharded_) sharded_->GatherOptimizerState(*trainer_);
   if (!ctx_.comm.is_root()) return;
   WriteModelFile(
       out_ / "model.bin",
@@ -233,13 +249,16 @@ int TrainingRun::Run() {
         progress.set_detail(ProgressDetail(*report));
       }
       progress.Update(state_.epoch * batches_per_epoch_ + state_.next_batch);
-      if (AgreeToStop(ctx_.comm, StopRequested())) {
+      const StepAgreement agreed =
+          AgreeAfterStep(ctx_.comm, StopRequested(), report && CheckpointDue(report->step));
+      if (agreed.stop) {
         Checkpoint(false);
         ctx_.comm.Barrier();
         throw CollectiveStopError("stopped by a signal at step " +
                                   std::to_string(trainer_->step()) +
                                   "; checkpoint written: rerun with --resume to continue");
       }
+      if (agreed.checkpoint) Checkpoint(false);
     }
     log_.Epoch(state_.epoch, trainer_->step(),
                std::chrono::duration<double>(Clock::now() - epoch_start).count(),

@@ -162,10 +162,10 @@ void CompareParameterChecksums(Communicator& comm, std::span<const float> params
   }
 }
 
-bool AgreeToStop(Communicator& comm, bool this_rank_wants_to_stop) {
-  std::vector<int64_t> flag = {this_rank_wants_to_stop ? 1 : 0};
-  comm.AllReduceMax(flag);
-  return flag[0] != 0;
+StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_checkpoint) {
+  std::vector<int64_t> flags = {wants_to_stop ? 1 : 0, wants_checkpoint ? 1 : 0};
+  comm.AllReduceMax(flags);
+  return {flags[0] != 0, flags[1] != 0};
 }
 
 std::vector<float> TopicDistributions(const Model& model) {

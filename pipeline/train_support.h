@@ -69,8 +69,15 @@ TrainProgress ResumeState(const std::string& metadata_json, const std::string& f
 // Stops every rank if the parameters differ between ranks (they must not).
 void CompareParameterChecksums(Communicator& comm, std::span<const float> params, int64_t step);
 
-// True on every rank if any rank asks to stop (e.g. received SIGTERM).
-bool AgreeToStop(Communicator& comm, bool this_rank_wants_to_stop);
+// What every rank does after a step, agreed over the ranks.
+struct StepAgreement {
+  bool stop = false;        // some rank asks to stop (e.g. received SIGTERM)
+  bool checkpoint = false;  // some rank's schedule (step count or its clock) asks for one
+};
+
+// One small all-reduce, so that collective work (stopping, checkpoints that
+// gather the sharded optimiser state) starts on every rank together.
+StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_checkpoint);
 
 // K×V topic-term distributions, rows summing to 1, for either decoder.
 std::vector<float> TopicDistributions(const Model& model);

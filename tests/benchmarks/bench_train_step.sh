@@ -3,8 +3,9 @@
 #   T_step(P, G) = G/P * t_doc + t_fixed + T_allreduce(P)
 # t_doc: compute per document (forward + backward, this rank's share of the batch);
 # t_fixed: work every rank repeats per step whatever its share (softmax of the K x V
-# topics, Adam on every parameter, the dense gradient of the K x V decoder, buffer
-# clearing); T_allreduce: the sum of the ~12 MB reduce buffer.
+# topics, Adam on every parameter -- on 1/P of them with the sharded step at P > 1 --,
+# the dense gradient of the K x V decoder, buffer clearing); T_allreduce: the sum of
+# the ~12 MB reduce buffer (reduce-scatter + all-gather at P > 1).
 #
 # Usage:
 #   bash tests/benchmarks/bench_train_step.sh [--docs 40000] [--batches "200 2000"]
