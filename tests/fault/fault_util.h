@@ -31,6 +31,7 @@ namespace ntm::fault {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing_util::Background;
 using testing_util::CommandResult;
 using testing_util::Mpirun;
 using testing_util::RunCommand;
@@ -108,27 +109,7 @@ inline std::string OneErrorLine(const CommandResult& r) {
   return s;
 }
 
-// Runs a command on a thread, so the test can signal its processes meanwhile.
-class Background {
- public:
-  explicit Background(const std::string& command)
-      : thread_([this, command] {
-          result_ = RunCommand(command);
-          done_ = true;
-        }) {}
-  ~Background() {
-    if (thread_.joinable()) thread_.join();
-  }
-  bool done() const { return done_; }
-  CommandResult Wait() {
-    thread_.join();
-    return result_;
-  }
-
- private:
-  CommandResult result_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+std::thread thread_;
 };
 
 // Pids of the ntm processes (argv[0] == the tested binary) whose command line

@@ -41,6 +41,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing_util::Background;
 using testing_util::CommandResult;
 using testing_util::Mpirun;
 using testing_util::RunCommand;
@@ -73,27 +74,7 @@ std::string MtSamplesSlice(int first, int n) {
 
 std::string Launcher(int ranks) { return ranks == 1 ? "" : Mpirun(ranks); }
 
-// Runs a command on a thread, so the test can signal its processes meanwhile.
-class Background {
- public:
-  explicit Background(const std::string& command)
-      : thread_([this, command] {
-          result_ = RunCommand(command);
-          done_ = true;
-        }) {}
-  ~Background() {
-    if (thread_.joinable()) thread_.join();
-  }
-  bool done() const { return done_; }
-  CommandResult Wait() {
-    thread_.join();
-    return result_;
-  }
-
- private:
-  CommandResult result_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+std::thread thread_;
 };
 
 // Pids of the processes whose program (argv[0]) satisfies `is_program` and

@@ -5,11 +5,13 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace ntm::testing_util {
 
@@ -65,5 +67,26 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Runs a command on a thread, so the test can signal its processes meanwhile.
+class Background {
+ public:
+  explicit Background(const std::string& command)
+      : thread_([this, command] {
+          result_ = RunCommand(command);
+          done_ = true;
+        }) {}
+  ~Background() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool done() const { return done_; }
+  CommandResult Wait() {
+    thread_.join();
+    return result_;
+  }
+
+ private:
+  CommandResult result_;
+  std::atomic<bool> done_{false};
 
 }  // namespace ntm::testing_util
