@@ -109,9 +109,6 @@ inline std::string OneErrorLine(const CommandResult& r) {
   return s;
 }
 
-std::thread thread_;
-};
-
 // Pids of the ntm processes (argv[0] == the tested binary) whose command line
 // holds `out_dir` as an argument: the ranks of this test's own job.
 inline std::vector<pid_t> RankPids(const std::string& out_dir) {

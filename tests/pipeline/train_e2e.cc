@@ -74,9 +74,6 @@ std::string MtSamplesSlice(int first, int n) {
 
 std::string Launcher(int ranks) { return ranks == 1 ? "" : Mpirun(ranks); }
 
-std::thread thread_;
-};
-
 // Pids of the processes whose program (argv[0]) satisfies `is_program` and
 // whose command line holds `out_dir` as an argument: the test's own jobs,
 // found by their unique output folder.

@@ -88,5 +88,7 @@ class Background {
  private:
   CommandResult result_;
   std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 }  // namespace ntm::testing_util
