@@ -22,8 +22,6 @@ void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double s
       static_cast<size_t>(begin) + params.size() > m_.size()) {
     throw std::invalid_argument("Adam: parameter slice outside the optimizer state");
   }
-  Eigen::Map<Array> p(params.data(), n), m(m_.data() + begin, n), v(v_.data() + begin, n);
-  const Eigen::Map<const Array> g(grad.data(), n);
   ++updates_;
   const double t = static_cast<double>(updates_);
   const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
@@ -34,13 +32,23 @@ void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double s
   const T step = static_cast<T>(learning_rate_ / correction1);
   const T inv_sqrt_c2 = static_cast<T>(1.0 / std::sqrt(correction2));
   const T eps = static_cast<T>(options_.epsilon);
-  m = b1 * m + (T(1) - b1) * s * g;
-  v = b2 * v + (T(1) - b2) * (s * g).square();
-  p -= step * m / (v.sqrt() * inv_sqrt_c2 + eps);
+  // Chunks small enough that m, v, g and p stay in L1 between the three
+  // element-wise updates: one pass over memory instead of three.
+  constexpr Eigen::Index kChunk = 1024;
+  for (Eigen::Index i = 0; i < n; i += kChunk) {
+    const Eigen::Index c = std::min(kChunk, n - i);
+    Eigen::Map<Array> p(params.data() + i, c), m(m_.data() + begin + i, c),
+        v(v_.data() + begin + i, c);
+    const Eigen::Map<const Array> g(grad.data() + i, c);
+    m = b1 * m + (T(1) - b1) * s * g;
+    v = b2 * v + (T(1) - b2) * (s * g).square();
+    p -= step * m / (v.sqrt() * inv_sqrt_c2 + eps);
+  }
 }
 
 template <typename T>
-void Adam<T>::Restore(std::vector<T> m, std::vector<T> v, int64_t updates, double learning_rate) {
+void Adam<T>::Restore(AlignedVector<T> m, AlignedVector<T> v, int64_t updates,
+                      double learning_rate) {
   if (m.size() != m_.size() || v.size() != v_.size()) {
     throw InputError("optimizer state: Adam moment sizes do not match the parameters");
   }

@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "libvi/aligned_vector.h"
+
 namespace ntm {
 
 // Adam hyper-parameters (AVITM's defaults).
@@ -40,17 +42,17 @@ class Adam {
   const AdamOptions& options() const { return options_; }  // hyper-parameters
 
   // Restores state saved from the accessors below; sizes must match.
-  void Restore(std::vector<T> m, std::vector<T> v, int64_t updates, double learning_rate);
-  const std::vector<T>& first_moment() const { return m_; }   // m, per parameter
-  const std::vector<T>& second_moment() const { return v_; }  // v, per parameter
-  std::span<T> mutable_first_moment() { return m_; }          // m (the sharded step gathers it)
-  std::span<T> mutable_second_moment() { return v_; }         // v (the sharded step gathers it)
+  void Restore(AlignedVector<T> m, AlignedVector<T> v, int64_t updates, double learning_rate);
+  const AlignedVector<T>& first_moment() const { return m_; }   // m, per parameter
+  const AlignedVector<T>& second_moment() const { return v_; }  // v, per parameter
+  std::span<T> mutable_first_moment() { return m_; }            // m (the sharded step gathers it)
+  std::span<T> mutable_second_moment() { return v_; }           // v (the sharded step gathers it)
 
  private:
   AdamOptions options_;
   double learning_rate_;
   int64_t updates_ = 0;
-  std::vector<T> m_, v_;
+  AlignedVector<T> m_, v_;
 };
 
 // Euclidean norm of `values`, accumulated in double.

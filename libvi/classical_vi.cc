@@ -21,7 +21,7 @@ constexpr double kFloatNoise = 1e-5;
 // Row sums of β may drift from 1 by float rounding; more means wrong input.
 constexpr double kRowSumTolerance = 1e-3;
 
-std::vector<double> ExpandAlpha(std::span<const double> alpha, int32_t num_topics) {
+AlignedVector<double> ExpandAlpha(std::span<const double> alpha, int32_t num_topics) {
   if (alpha.size() != 1 && alpha.size() != static_cast<size_t>(num_topics)) {
     throw ConfigError("classical VI: alpha has " + std::to_string(alpha.size()) +
                       " entries, expected 1 or " + std::to_string(num_topics));
@@ -31,7 +31,7 @@ std::vector<double> ExpandAlpha(std::span<const double> alpha, int32_t num_topic
       throw ConfigError("classical VI: alpha must be finite and > 0");
     }
   }
-  if (alpha.size() == 1) return std::vector<double>(num_topics, alpha[0]);
+  if (alpha.size() == 1) return AlignedVector<double>(num_topics, alpha[0]);
   return {alpha.begin(), alpha.end()};
 }
 
@@ -276,7 +276,7 @@ void ClassicalVi::InferBatch(const BowView& docs, ClassicalViWorkspace& ws, std:
     throw InputError("classical VI: output sizes do not match " + std::to_string(num_docs) +
                      " documents");
   }
-  std::vector<double> gamma(k);  // one allocation per batch, not per document
+  AlignedVector<double> gamma(k);  // one allocation per batch, not per document
   for (int64_t d = 0; d < num_docs; ++d) {
     try {
       const DocumentInference r = InferDocument(docs.doc(d), ws, gamma, theta.subspan(d * k, k));

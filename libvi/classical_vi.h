@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "libvi/aligned_vector.h"
 #include "libvi/bow.h"
 
 namespace ntm {
@@ -51,19 +52,19 @@ class ClassicalViWorkspace {
   // Buffers of the hot loop in one precision.
   template <typename Scalar>
   struct Buffers {
-    std::vector<Scalar> beta_doc;  // distinct terms × K, column-major: β of the document's terms
-    std::vector<Scalar> counts;    // per distinct term: its count
-    std::vector<Scalar> norms;     // per distinct term: Σ_k β_kw exp(E[log θ_k])
-    std::vector<Scalar> weights;   // per distinct term: count / norm
-    std::vector<Scalar> exp_elog;  // K: exp(E[log θ_k]) in this precision
-    std::vector<Scalar> accum;     // K: Σ_n weight_n β_{k,w_n}
+    AlignedVector<Scalar> beta_doc;  // distinct terms × K, column-major: β of the document's terms
+    AlignedVector<Scalar> counts;    // per distinct term: its count
+    AlignedVector<Scalar> norms;     // per distinct term: Σ_k β_kw exp(E[log θ_k])
+    AlignedVector<Scalar> weights;   // per distinct term: count / norm
+    AlignedVector<Scalar> exp_elog;  // K: exp(E[log θ_k]) in this precision
+    AlignedVector<Scalar> accum;     // K: Σ_n weight_n β_{k,w_n}
 
     void Reserve(size_t num_topics, size_t max_terms);
   };
-  Buffers<float> single_;         // most iterations: twice the SIMD lanes of double
-  Buffers<double> double_;        // the last iterations, once float rounding could stall them
-  std::vector<double> exp_elog_;  // K: exp(E_q[log θ_k])
-  std::vector<double> elog_;      // K: E_q[log θ_k]
+  Buffers<float> single_;           // most iterations: twice the SIMD lanes of double
+  Buffers<double> double_;          // the last iterations, once float rounding could stall them
+  AlignedVector<double> exp_elog_;  // K: exp(E_q[log θ_k])
+  AlignedVector<double> elog_;      // K: E_q[log θ_k]
 };
 
 // What one document's inference produced.
@@ -127,8 +128,8 @@ class ClassicalVi {
 
   int32_t num_topics_ = 0;
   int32_t vocab_size_ = 0;
-  std::vector<float> beta_by_term_;  // V×K: β transposed
-  std::vector<double> alpha_;
+  AlignedVector<float> beta_by_term_;  // V×K: β transposed
+  AlignedVector<double> alpha_;
   double log_prior_norm_ = 0.0;  // log Γ(Σα) - Σ log Γ(α_k)
   ClassicalViOptions options_;
 };

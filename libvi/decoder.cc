@@ -1,48 +1,90 @@
 #include "libvi/decoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ntm {
 
+namespace {
+
+// Columns per chunk of a long sum: float partial sums (vectorised) of this
+// many values, accumulated in double.
+constexpr int64_t kSumChunk = 256;
+
+// Σ_i e^{x_i − shift} over a vector, e^x vectorised, accumulated in double.
+template <typename T>
+double SumExp(ConstVecRef<T> x, T shift) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < x.size(); i += kSumChunk) {
+    const int64_t n = std::min(kSumChunk, x.size() - i);
+    sum += static_cast<double>((x.segment(i, n).array() - shift).exp().sum());
+  }
+  return sum;
+}
+
+}  // namespace
+
+// Row softmax, column by column (Eigen vectorises the exp over the whole
+// matrix only in one linear pass; a row-broadcast expression runs scalar).
 template <typename T>
 void TopicsFromLogits(const Eigen::Map<const MatrixX<T>>& logits, MatrixX<T>& beta) {
+  const int64_t k = logits.rows(), v = logits.cols();
   const VectorX<T> row_max = logits.rowwise().maxCoeff();
-  beta = (logits.colwise() - row_max).array().exp();
-  const VectorX<T> row_sum = beta.rowwise().sum();
-  beta.array().colwise() /= row_sum.array();
+  beta.resize(k, v);
+  for (int64_t w = 0; w < v; ++w) beta.col(w) = logits.col(w) - row_max;
+  beta.array() = beta.array().exp();
+  VectorX<double> row_sum = VectorX<double>::Zero(k);
+  for (int64_t w = 0; w < v; w += kSumChunk) {
+    row_sum +=
+        beta.middleCols(w, std::min(kSumChunk, v - w)).rowwise().sum().template cast<double>();
+  }
+  const VectorX<T> inv_sum = row_sum.cwiseInverse().template cast<T>();
+  for (int64_t w = 0; w < v; ++w) beta.col(w).array() *= inv_sum.array();
 }
 
 template <typename T>
 T LdaDocumentLoss(const MatrixX<T>& beta, const DocView& doc, ConstVecRef<T> theta, VecRef<T> g_z,
-                  VecRef<T> topic_counts, Eigen::Map<MatrixX<T>>* grad_logits) {
+                  VecRef<T> topic_counts, MatrixX<T>* theta_weights) {
+  using ConstMap = Eigen::Map<const VectorX<T>>;
+  const int64_t k = theta.size();
+  const T* th = theta.data();
+  T* acc = topic_counts.data();  // Σ_w (n_w / p_w) β_w, then times θ
   double loss = 0.0, tokens = 0.0;
   topic_counts.setZero();
+  // Plain loops over k: the compiler vectorises them, and each element's
+  // result is the same in the vector body and the scalar tail.
   for (size_t j = 0; j < doc.terms.size(); ++j) {
-    const auto beta_w = beta.col(doc.terms[j]);
+    const T* beta_w = beta.col(doc.terms[j]).data();
     const T n = static_cast<T>(doc.counts[j]);
-    const T p = theta.dot(beta_w);
+    const T p = ConstMap(beta_w, k).dot(theta);
     loss -= static_cast<double>(n) * static_cast<double>(std::log(p));
     tokens += static_cast<double>(n);
-    // n θ_k β_kw / p: the term's expected topic counts.
     const T scale = n / p;
-    topic_counts.noalias() += scale * theta.cwiseProduct(beta_w);
-    if (grad_logits) grad_logits->col(doc.terms[j]).noalias() -= scale * theta.cwiseProduct(beta_w);
+    for (int64_t i = 0; i < k; ++i) acc[i] += scale * beta_w[i];
+    if (theta_weights) {
+      T* s = theta_weights->col(doc.terms[j]).data();
+      for (int64_t i = 0; i < k; ++i) s[i] += scale * th[i];
+    }
   }
+  topic_counts.array() *= theta.array();
   // ∂loss/∂θ_k = −Σ_w n_w β_kw / p_w, through the softmax: −c_k + N θ_k.
   g_z = static_cast<T>(tokens) * theta - topic_counts;
   return static_cast<T>(loss);
 }
 
 template <typename T>
-void AddLdaNormalisationGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
-                                 Eigen::Map<MatrixX<T>>& grad_logits) {
-  grad_logits.array() += beta.array().colwise() * topic_counts.array();
+void AddLdaLogitGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
+                         const MatrixX<T>& theta_weights, Eigen::Map<MatrixX<T>>& grad_logits) {
+  for (int64_t w = 0; w < beta.cols(); ++w) {
+    grad_logits.col(w).array() +=
+        beta.col(w).array() * (topic_counts - theta_weights.col(w)).array();
+  }
 }
 
 template <typename T>
 T SoftmaxDocumentLoss(ConstVecRef<T> y, const DocView& doc, VecRef<T>* g) {
   const T max = y.maxCoeff();
-  const double sum_exp = (y.array() - max).exp().template cast<double>().sum();
+  const double sum_exp = SumExp<T>(y, max);
   const double lse = static_cast<double>(max) + std::log(sum_exp);
   double dot = 0.0, tokens = 0.0;
   for (size_t j = 0; j < doc.terms.size(); ++j) {
@@ -132,9 +174,9 @@ void ProdLdaBlockLoss(const LayerViews<const T>& params, const ParameterLayout& 
 #define NTM_INSTANTIATE_DECODER(T)                                                               \
   template void TopicsFromLogits<T>(const Eigen::Map<const MatrixX<T>>&, MatrixX<T>&);           \
   template T LdaDocumentLoss<T>(const MatrixX<T>&, const DocView&, ConstVecRef<T>, VecRef<T>,    \
-                                VecRef<T>, Eigen::Map<MatrixX<T>>*);                             \
-  template void AddLdaNormalisationGradient<T>(const MatrixX<T>&, const VectorX<T>&,             \
-                                               Eigen::Map<MatrixX<T>>&);                         \
+                                VecRef<T>, MatrixX<T>*);                                         \
+  template void AddLdaLogitGradient<T>(const MatrixX<T>&, const VectorX<T>&, const MatrixX<T>&,  \
+                                       Eigen::Map<MatrixX<T>>&);                                 \
   template T SoftmaxDocumentLoss<T>(ConstVecRef<T>, const DocView&, VecRef<T>*);                 \
   template struct ProdLdaBlock<T>;                                                               \
   template void ProdLdaScores<T>(const LayerViews<const T>&, const ParameterLayout&,             \

@@ -22,17 +22,19 @@ template <typename T>
 void TopicsFromLogits(const Eigen::Map<const MatrixX<T>>& logits, MatrixX<T>& beta);
 
 // −Σ_w n_w log Σ_k θ_k β_kw for one document. Writes g_z = ∂loss/∂z for
-// θ = softmax(z) and the per-topic expected counts c_k = Σ_w n_w θ_k β_kw / p_w;
-// if grad_logits is non-null, adds the sparse part −n_w θ_k β_kw / p_w to it.
+// θ = softmax(z) and the per-topic expected counts c_k = Σ_w n_w θ_k β_kw / p_w.
+// If theta_weights (K×V) is non-null, adds (n_w / p_w) θ to its column w for
+// each of the document's terms: the sparse part of the logit gradient before
+// its factor β (AddLdaLogitGradient applies it once per batch).
 template <typename T>
 T LdaDocumentLoss(const MatrixX<T>& beta, const DocView& doc, ConstVecRef<T> theta, VecRef<T> g_z,
-                  VecRef<T> topic_counts, Eigen::Map<MatrixX<T>>* grad_logits);
+                  VecRef<T> topic_counts, MatrixX<T>* theta_weights);
 
-// Adds the dense part of the logit gradient, β_kw C_k, for the batch's
-// summed expected topic counts C.
+// Adds the batch's logit gradient β_kw (C_k − S_kw) to grad_logits, given the
+// summed expected topic counts C and S = the summed theta_weights above.
 template <typename T>
-void AddLdaNormalisationGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
-                                 Eigen::Map<MatrixX<T>>& grad_logits);
+void AddLdaLogitGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
+                         const MatrixX<T>& theta_weights, Eigen::Map<MatrixX<T>>& grad_logits);
 
 // N·logsumexp(y) − Σ_w n_w y_w: the loss of a document under p = softmax(y).
 // If g is non-null writes g = N softmax(y) − n (its gradient w.r.t. y).

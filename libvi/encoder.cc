@@ -65,8 +65,8 @@ void CheckTermIds(const DocView& doc, int64_t index, int32_t vocab_size) {
 }
 
 template <typename T>
-BatchNormNormaliser<T> BatchNormNormaliser<T>::From(const std::vector<T>& mean,
-                                                    const std::vector<T>& var, double eps) {
+BatchNormNormaliser<T> BatchNormNormaliser<T>::From(const AlignedVector<T>& mean,
+                                                    const AlignedVector<T>& var, double eps) {
   BatchNormNormaliser n;
   n.mean = Eigen::Map<const VectorX<T>>(mean.data(), static_cast<int64_t>(mean.size()));
   n.inv_std.resize(static_cast<int64_t>(var.size()));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "libvi/aligned_vector.h"
 #include "libvi/bow.h"
 #include "libvi/parameters.h"
 
@@ -25,7 +26,7 @@ struct BatchNormNormaliser {
   VectorX<T> grad_dot;   // exact training: the batch's mean of ∂loss/∂y ∘ ŷ; else zero
 
   // From per-unit means and variances, with zero gradient means.
-  static BatchNormNormaliser From(const std::vector<T>& mean, const std::vector<T>& var,
+  static BatchNormNormaliser From(const AlignedVector<T>& mean, const AlignedVector<T>& var,
                                   double eps);
   // Sets units [offset, offset + n) from sums over `count` documents of
   // (x − mean) and (x − mean)², centred on the current `mean`.

@@ -16,9 +16,6 @@ namespace {
 
 template <typename T>
 using ArrayX = Eigen::Array<T, Eigen::Dynamic, 1>;
-template <typename T>
-using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
-
 // Standard normals by Box-Muller, vectorised: the draws of one document cost
 // a few microseconds. u1 and u2 are scratch arrays of at least (n + 1) / 2.
 template <typename T>

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libvi/aligned_vector.h"
 #include "libvi/bow.h"
 #include "libvi/decoder.h"
 #include "libvi/elbo.h"
@@ -80,7 +81,7 @@ class BasicModel {
   ModelOptions options_;
   ParameterLayout layout_;
   LaplacePrior<T> prior_;
-  std::vector<T> params_;
+  AlignedVector<T> params_;
   BatchNormState<T> bn_;
 };
 

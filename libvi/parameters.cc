@@ -83,7 +83,7 @@ namespace {
 
 // Converts `out.size()` unaligned values of type From at `p` into `out`.
 template <typename From, typename To>
-void ConvertInto(const uint8_t* p, std::vector<To>& out) {
+void ConvertInto(const uint8_t* p, std::span<To> out) {
   for (size_t i = 0; i < out.size(); ++i) {
     From x;
     std::memcpy(&x, p + i * sizeof(From), sizeof(From));
@@ -94,7 +94,7 @@ void ConvertInto(const uint8_t* p, std::vector<To>& out) {
 }  // namespace
 
 template <typename V>
-void BlobReader::GetArray(std::vector<V>& out, uint64_t expected_count) {
+void BlobReader::GetArray(AlignedVector<V>& out, uint64_t expected_count) {
   const auto element_size = Get<uint32_t>();
   const auto count = Get<uint64_t>();
   if (count != expected_count) {
@@ -112,14 +112,14 @@ void BlobReader::GetArray(std::vector<V>& out, uint64_t expected_count) {
   const uint8_t* p = Take(count * element_size);
   out.resize(count);
   if (element_size == sizeof(float)) {
-    ConvertInto<float>(p, out);
+    ConvertInto<float, V>(p, out);
   } else {
-    ConvertInto<double>(p, out);
+    ConvertInto<double, V>(p, out);
   }
 }
 
-template void BlobReader::GetArray<float>(std::vector<float>&, uint64_t);
-template void BlobReader::GetArray<double>(std::vector<double>&, uint64_t);
+template void BlobReader::GetArray<float>(AlignedVector<float>&, uint64_t);
+template void BlobReader::GetArray<double>(AlignedVector<double>&, uint64_t);
 
 std::span<const uint8_t> BlobReader::GetBytes() {
   const auto element_size = Get<uint32_t>();

@@ -14,6 +14,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "libvi/aligned_vector.h"
+
 namespace ntm {
 
 // Which likelihood maps θ to word probabilities.
@@ -146,9 +148,9 @@ template <typename T>
 struct BatchNormState {
   // Statistics of the previous global training batch: training passes
   // normalise with these (constants in the gradient).
-  std::vector<T> batch_mean, batch_var;
+  AlignedVector<T> batch_mean, batch_var;
   // Exponential moving average of the batch statistics: used for evaluation.
-  std::vector<T> running_mean, running_var;
+  AlignedVector<T> running_mean, running_var;
   bool has_batch = false;    // batch statistics installed at least once
   bool has_running = false;  // running statistics initialised
 
@@ -202,7 +204,7 @@ class BlobReader {
   // Reads an array written with PutArray as float or double into `out`,
   // converting the precision; the count must equal `expected_count`.
   template <typename V>
-  void GetArray(std::vector<V>& out, uint64_t expected_count);
+  void GetArray(AlignedVector<V>& out, uint64_t expected_count);
   // Reads a byte array written with PutArray<uint8_t>.
   std::span<const uint8_t> GetBytes();
   // Throws InputError with `message` prefixed by the blob name.

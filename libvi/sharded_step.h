@@ -27,6 +27,7 @@
 #include <span>
 #include <vector>
 
+#include "libvi/aligned_vector.h"
 #include "libvi/communicator.h"
 #include "libvi/parameters.h"
 #include "libvi/trainer.h"
@@ -71,9 +72,9 @@ class ShardedStep {
  private:
   Communicator& comm_;
   ShardPlan plan_;
-  std::vector<float> shard_;   // this rank's summed gradient
-  ShardChecks checks_{};       // CheckGradientShard summed over ranks
-  std::vector<double> small_;  // [tail | ShardChecks], the one small all-reduce
+  AlignedVector<float> shard_;   // this rank's summed gradient
+  ShardChecks checks_{};         // CheckGradientShard summed over ranks
+  AlignedVector<double> small_;  // [tail | ShardChecks], the one small all-reduce
 };
 
 }  // namespace ntm

@@ -57,7 +57,7 @@ struct BasicTrainer<T>::BlockState {
   EncoderBlock<T> encoder;  // encoder.count: documents in use
   std::optional<ProdLdaBlock<T>> prodlda;
   MatrixX<T> eps, sigma, theta, g_z;  // Kp×B: noise, σ, θ, ∂loss/∂z
-  std::vector<T> doc_loss;            // reconstruction loss per document
+  AlignedVector<T> doc_loss;          // reconstruction loss per document
 };
 
 // Scratch state of one accumulation, sized once.
@@ -78,8 +78,9 @@ struct BasicTrainer<T>::Workspace {
   VectorX<T> doc_topic_counts;    // K: one document's expected topic counts
   VectorX<T> batch_topic_counts;  // K: their sum over the accumulated documents
   MatrixX<T> beta;                // K×V topics (lda), recomputed per accumulation
+  MatrixX<T> theta_weights;       // K×V: Σ_d (n_dw / p_dw) θ_d (lda), per accumulation
   BatchNormNormaliser<T> norm;    // statistics (and gradient means) the pass normalises with
-  std::vector<T> small;           // the exact pass's small reduction buffer
+  AlignedVector<T> small;         // the exact pass's small reduction buffer
   double reconstruction = 0, kl = 0, tokens = 0;
 };
 
@@ -129,7 +130,7 @@ void BasicTrainer<T>::Accumulate(const BowView& docs, Pass pass, BasicReduceBuff
     AddHeadSums(b, buffer.bn_sum(), buffer.bn_sum_sq());
     ReparameteriseBlock(b);
     if (model_.layout().decoder() == DecoderKind::kLda) {
-      if (gradients) LdaDecoderBlock(docs, b, grad);
+      if (gradients) LdaDecoderBlock(docs, b);
     } else {
       const BatchNormSums<T> sums{buffer.bn_sum(), buffer.bn_sum_sq()};
       ProdLdaBlockLoss<T>(model_.const_views(), model_.layout(), ws_->norm, docs, b.begin,
@@ -155,7 +156,7 @@ void BasicTrainer<T>::AccumulateExactGradients(const BowView& docs, const AllRed
     LayerViews<T> grad(buffer.gradient().data(), model_.layout());
     for (int64_t i = 0; i < num_blocks; ++i) ReparameteriseBlock(ws_->Block(i));
     if (model_.layout().decoder() == DecoderKind::kLda) {
-      for (int64_t i = 0; i < num_blocks; ++i) LdaDecoderBlock(docs, ws_->Block(i), grad);
+      for (int64_t i = 0; i < num_blocks; ++i) LdaDecoderBlock(docs, ws_->Block(i));
     } else {
       ExactProdLda(docs, num_blocks, total, all_reduce, buffer);
     }
@@ -181,6 +182,7 @@ void BasicTrainer<T>::Begin(Pass pass) {
       BatchNormNormaliser<T>::From(bn.batch_mean, bn.batch_var, model_.options().batch_norm_eps);
   if (model_.layout().decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     TopicsFromLogits<T>(model_.const_views().dec_w, ws.beta);
+    ws.theta_weights.setZero(ws.beta.rows(), ws.beta.cols());
     ws.batch_topic_counts.setZero();
   }
   ws.reconstruction = ws.kl = ws.tokens = 0;
@@ -192,7 +194,7 @@ void BasicTrainer<T>::Finish(const BowView& docs, Pass pass, BasicReduceBuffer<T
   const int64_t n = docs.num_docs();
   if (layout.decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     LayerViews<T> grad(buffer.gradient().data(), layout);
-    AddLdaNormalisationGradient<T>(ws_->beta, ws_->batch_topic_counts, grad.dec_w);
+    AddLdaLogitGradient<T>(ws_->beta, ws_->batch_topic_counts, ws_->theta_weights, grad.dec_w);
   }
   for (BatchNormLayer l :
        {BatchNormLayer::kMu, BatchNormLayer::kLogVar, BatchNormLayer::kDecoder}) {
@@ -262,12 +264,13 @@ void BasicTrainer<T>::ReparameteriseBlock(BlockState& b) {
 }
 
 template <typename T>
-void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b, LayerViews<T>& grad) {
+void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b) {
   Workspace& ws = *ws_;
   const int32_t k = model_.layout().num_topics();
   for (int d = 0; d < b.encoder.count; ++d) {
-    b.doc_loss[d] = LdaDocumentLoss<T>(ws.beta, docs.doc(b.begin + d), b.theta.col(d).head(k),
-                                       b.g_z.col(d).head(k), ws.doc_topic_counts, &grad.dec_w);
+    b.doc_loss[d] =
+        LdaDocumentLoss<T>(ws.beta, docs.doc(b.begin + d), b.theta.col(d).head(k),
+                           b.g_z.col(d).head(k), ws.doc_topic_counts, &ws.theta_weights);
     ws.batch_topic_counts += ws.doc_topic_counts;
   }
 }
@@ -304,7 +307,7 @@ double BasicTrainer<T>::ReduceHeadStats(int64_t num_blocks, const AllReduceSum& 
                                         BasicReduceBuffer<T>& buffer) {
   // [Σ(z − m) | Σ(z − m)² | documents] over the head units (bn_offset order).
   const int64_t units = 2 * model_.layout().num_topics();
-  std::vector<T>& small = ws_->small;
+  AlignedVector<T>& small = ws_->small;
   small.assign(2 * units + 1, T(0));
   double local_docs = 0;
   for (int64_t i = 0; i < num_blocks; ++i) {
@@ -369,7 +372,7 @@ void BasicTrainer<T>::ReduceHeadGradientStats(int64_t num_blocks, double total,
   const int32_t k = layout.num_topics();
   const int64_t units = 2 * k, mu = layout.bn_offset(BatchNormLayer::kMu),
                 lv = layout.bn_offset(BatchNormLayer::kLogVar);
-  std::vector<T>& small = ws_->small;
+  AlignedVector<T>& small = ws_->small;
   small.assign(2 * units, T(0));
   for (int64_t i = 0; i < num_blocks; ++i) {
     const BlockState& b = ws_->Block(i);
@@ -576,7 +579,7 @@ BasicTrainer<T> BasicTrainer<T>::Deserialize(std::span<const uint8_t> blob) {
   o.seed = r.Get<uint64_t>();
   const auto updates = r.Get<int64_t>();
   const auto learning_rate = r.Get<double>();
-  std::vector<T> m, v;
+  AlignedVector<T> m, v;
   r.GetArray(m, model.layout().size());
   r.GetArray(v, model.layout().size());
   if (r.remaining() != 0) r.Fail("unexpected trailing bytes");

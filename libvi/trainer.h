@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "libvi/adam.h"
+#include "libvi/aligned_vector.h"
 #include "libvi/bow.h"
 #include "libvi/model.h"
 
@@ -101,7 +102,7 @@ class BasicReduceBuffer {
 
  private:
   int64_t grad_size_, bn_units_, loss_offset_;
-  std::vector<T> values_;
+  AlignedVector<T> values_;
 };
 
 // What one ApplyStep did, per document of the global batch.
@@ -195,7 +196,7 @@ class BasicTrainer {
   BlockState& StartBlock(int64_t index, int64_t begin, const BowView& docs, Pass pass);
   void AddHeadSums(const BlockState& b, T* sum, T* sum_sq) const;
   void ReparameteriseBlock(BlockState& b);
-  void LdaDecoderBlock(const BowView& docs, BlockState& b, LayerViews<T>& grad);
+  void LdaDecoderBlock(const BowView& docs, BlockState& b);
   void KlBlock(const BowView& docs, BlockState& b);
   double ReduceHeadStats(int64_t num_blocks, const AllReduceSum& all_reduce,
                          BasicReduceBuffer<T>& buffer);

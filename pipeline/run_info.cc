@@ -41,6 +41,7 @@ nlohmann::json Libraries() {
       {"mpi", MpiLibraryVersion()},
       {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                     "." + std::to_string(EIGEN_MINOR_VERSION)},
+      {"eigen_simd", Eigen::SimdInstructionSetsInUse()},
       {"icu", U_ICU_VERSION},
       {"sentencepiece", NTM_SENTENCEPIECE_VERSION},
       {"yaml-cpp", NTM_YAML_CPP_VERSION},

@@ -16,7 +16,8 @@ std::string VersionText() {
   text += "ntm " NTM_VERSION " (commit " NTM_GIT_COMMIT ", " NTM_BUILD_TYPE " build)\n";
   text += "  MPI:           " + MpiLibraryVersion() + "\n";
   text += "  Eigen:         " + std::to_string(EIGEN_WORLD_VERSION) + "." +
-          std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + "\n";
+          std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) +
+          " (SIMD: " + Eigen::SimdInstructionSetsInUse() + ")\n";
   text += "  ICU:           " U_ICU_VERSION "\n";
   text += "  SentencePiece: " NTM_SENTENCEPIECE_VERSION "\n";
   text += "  yaml-cpp:      " NTM_YAML_CPP_VERSION "\n";

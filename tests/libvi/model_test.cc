@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <string>
@@ -67,6 +68,31 @@ TEST(ModelTest, ViewsAliasTheFlatBuffer) {
   model.views().mu_w(2, 3) = 42.0f;
   const BlockInfo& b = model.layout().block(ParamBlock::kMuWeight);
   EXPECT_EQ(model.parameters()[b.offset + 3 * b.rows + 2], 42.0f);  // column-major
+}
+
+// Eigen's scalar head before its first aligned SIMD load (which computes exp
+// and friends differently from the vector body) depends on a buffer's address
+// modulo the SIMD width; run-to-run and rank-to-rank bit identity relies on
+// every buffer libvi computes in starting on a 64-byte boundary.
+TEST(ModelTest, ComputeBuffersStartOnCacheLines) {
+  const auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 64 == 0; };
+  for (int32_t vocab : {7, 30, 33}) {
+    for (DecoderKind decoder : {DecoderKind::kLda, DecoderKind::kProdLda}) {
+      ModelOptions options = Small(decoder);
+      options.vocab_size = vocab;
+      Trainer trainer(options, TrainOptions{});
+      ReduceBuffer buffer = trainer.NewReduceBuffer();
+      const BatchNormState<float>& bn = trainer.model().batch_norm();
+      EXPECT_TRUE(aligned(trainer.model().parameters().data())) << vocab;
+      EXPECT_TRUE(aligned(trainer.optimizer().first_moment().data())) << vocab;
+      EXPECT_TRUE(aligned(trainer.optimizer().second_moment().data())) << vocab;
+      EXPECT_TRUE(aligned(buffer.gradient().data())) << vocab;
+      EXPECT_TRUE(aligned(bn.batch_mean.data()) && aligned(bn.running_var.data())) << vocab;
+      AlignedVector<double> grown(1);
+      for (int i = 0; i < 100; ++i) grown.push_back(i);  // reallocations keep the alignment
+      EXPECT_TRUE(aligned(grown.data()));
+    }
+  }
 }
 
 TEST(ModelTest, InitialisationIsSeeded) {
