@@ -134,6 +134,26 @@ def train(x, ours, decoder, epochs, batch):
                    "last_epoch_loss": losses[-1]}
 
 
+def prodlda_flop_bound(ours, peer, nnz_per_doc):
+    """Prints the multiply-add work of one prodlda training document in each
+    implementation, and the training-speed ratio it allows at equal FLOP rates.
+
+    Both compute the decoder's three K x V GEMMs (scores, weight gradient,
+    gradient w.r.t. theta); the encoder's hidden layers are the same; the first
+    layer is dense V x H for PyTorch (forward and weight gradient) and sparse
+    (non-zeros x H) for libvi. No other work is counted, so the ratio is an
+    upper bound on what equal arithmetic speed could give."""
+    v, k, h = ours["vocab_size"], ours["topics"], ours["hidden"]
+    shared = 3 * 2 * k * v + 3 * 2 * h * h + 2 * 3 * 2 * k * h
+    torch_flops = shared + 2 * 2 * v * h
+    libvi_flops = shared + 2 * 2 * nnz_per_doc * h
+    ours_rate = ours["train"]["prodlda"]["docs_per_cpu_second"] * libvi_flops / 1e9
+    peer_rate = peer["train"]["prodlda"]["docs_per_cpu_second"] * torch_flops / 1e9
+    print(f"{'  prodlda FLOPs per document':34s} {libvi_flops / 1e6:12.2f}M {torch_flops / 1e6:11.2f}M"
+          f"   bound at equal FLOP rate {torch_flops / libvi_flops:.2f}x;"
+          f" achieved {ours_rate:.1f} vs {peer_rate:.1f} GFLOP/s")
+
+
 def time_inference(fn, repeats=3):
     best = best_wall = float("inf")
     for _ in range(repeats):
@@ -208,6 +228,7 @@ def main(folder):
     for d in ("lda", "prodlda"):
         row(f"train {d} ({epochs} epochs, batch {batch})",
             ours["train"][d]["docs_per_cpu_second"], peer["train"][d]["docs_per_cpu_second"], 4)
+    prodlda_flop_bound(ours, peer, len(data) / n)
     oi = ours["infer"]
     row("amortized (dense torch)", oi["amortized"]["docs_per_cpu_second"],
         peer["infer"]["amortized_dense"]["docs_per_cpu_second"])
