@@ -22,6 +22,16 @@ double SumExp(ConstVecRef<T> x, T shift) {
   return sum;
 }
 
+// Σ_i x_i, float blocks (vectorised) accumulated in double.
+template <typename T>
+double SumOf(ConstVecRef<T> x) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < x.size(); i += kSumChunk) {
+    sum += static_cast<double>(x.segment(i, std::min(kSumChunk, x.size() - i)).sum());
+  }
+  return sum;
+}
+
 }  // namespace
 
 // Row softmax, column by column (Eigen vectorises the exp over the whole
@@ -84,7 +94,13 @@ void AddLdaLogitGradient(const MatrixX<T>& beta, const VectorX<T>& topic_counts,
 template <typename T>
 T SoftmaxDocumentLoss(ConstVecRef<T> y, const DocView& doc, VecRef<T>* g) {
   const T max = y.maxCoeff();
-  const double sum_exp = SumExp<T>(y, max);
+  double sum_exp;
+  if (g) {  // one exp pass: e^{y − max} into g, later scaled to N softmax(y)
+    g->array() = (y.array() - max).exp();
+    sum_exp = SumOf<T>(*g);
+  } else {
+    sum_exp = SumExp<T>(y, max);
+  }
   const double lse = static_cast<double>(max) + std::log(sum_exp);
   double dot = 0.0, tokens = 0.0;
   for (size_t j = 0; j < doc.terms.size(); ++j) {
@@ -92,7 +108,7 @@ T SoftmaxDocumentLoss(ConstVecRef<T> y, const DocView& doc, VecRef<T>* g) {
     tokens += doc.counts[j];
   }
   if (g) {
-    g->array() = static_cast<T>(tokens) * (y.array() - static_cast<T>(lse)).exp();
+    *g *= static_cast<T>(tokens / sum_exp);
     for (size_t j = 0; j < doc.terms.size(); ++j) {
       (*g)[doc.terms[j]] -= static_cast<T>(doc.counts[j]);
     }
