@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "libvi/prefetch.h"
+
 namespace ntm {
 
 namespace {
@@ -64,6 +66,11 @@ T LdaDocumentLoss(const MatrixX<T>& beta, const DocView& doc, ConstVecRef<T> the
   // Plain loops over k: the compiler vectorises them, and each element's
   // result is the same in the vector body and the scalar tail.
   for (size_t j = 0; j < doc.terms.size(); ++j) {
+    if (j + kPrefetchTerms < doc.terms.size()) {
+      const int32_t ahead = doc.terms[j + kPrefetchTerms];
+      PrefetchValues(beta.col(ahead).data(), k);
+      if (theta_weights) PrefetchValues(theta_weights->col(ahead).data(), k);
+    }
     const T* beta_w = beta.col(doc.terms[j]).data();
     const T n = static_cast<T>(doc.counts[j]);
     const T p = ConstMap(beta_w, k).dot(theta);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "libvi/errors.h"
+#include "libvi/prefetch.h"
 
 namespace ntm {
 namespace {
@@ -36,6 +37,10 @@ void SparseFirstLayer(const LayerViews<const T>& params, const DocView& doc,
   // Four terms per pass: `out` is loaded and stored a quarter as often.
   for (const size_t end4 = doc.terms.size() / 4 * 4; j < end4; j += 4) {
     const int32_t* t = &doc.terms[j];
+    for (size_t a = j + kPrefetchTerms; a < std::min(j + kPrefetchTerms + 4, doc.terms.size());
+         ++a) {
+      PrefetchValues(w.col(doc.terms[a]).data(), w.rows());
+    }
     out.noalias() += n(j) * w.col(t[0]) + n(j + 1) * w.col(t[1]) + n(j + 2) * w.col(t[2]) +
                      n(j + 3) * w.col(t[3]);
   }
@@ -201,6 +206,9 @@ void EncoderBackward(const LayerViews<const T>& params, const ParameterLayout& l
   for (int d = 0; d < ws.count; ++d) {
     const DocView doc = docs.doc(begin + d);
     for (size_t j = 0; j < doc.terms.size(); ++j) {
+      if (j + kPrefetchTerms < doc.terms.size()) {
+        PrefetchValues(grad.enc1_w.col(doc.terms[j + kPrefetchTerms]).data(), h);
+      }
       grad.enc1_w.col(doc.terms[j]).noalias() += static_cast<T>(doc.counts[j]) * g1.col(d);
     }
   }
