@@ -18,14 +18,7 @@
 namespace ntm {
 namespace {
 
-ModelOptions Small(DecoderKind decoder) {
-  ModelOptions o;
-  o.vocab_size = 30;
-  o.num_topics = 4;
-  o.hidden_units = 8;
-  o.decoder = decoder;
-  return o;
-}
+ModelOptions Small(DecoderKind decoder) { return testing::SmallModelOptions(decoder, 30, 8); }
 
 // A trainer that has taken `steps` steps on random documents.
 Trainer TrainedTrainer(DecoderKind decoder, const BowMatrix& docs, int steps) {

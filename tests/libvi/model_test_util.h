@@ -7,9 +7,20 @@
 #include <vector>
 
 #include "libvi/bow.h"
+#include "libvi/model.h"
 #include "libvi/rng.h"
 
 namespace ntm::testing {
+
+// Model options for a small test model with K = 4 topics.
+inline ModelOptions SmallModelOptions(DecoderKind decoder, int32_t vocab_size, int32_t hidden) {
+  ModelOptions o;
+  o.vocab_size = vocab_size;
+  o.num_topics = 4;
+  o.hidden_units = hidden;
+  o.decoder = decoder;
+  return o;
+}
 
 // A corpus sampled from LDA and the topics that generated it.
 struct LdaTestCorpus {

@@ -25,14 +25,7 @@ namespace {
 
 constexpr int64_t kBatch = 30;
 
-ModelOptions SmallModel(DecoderKind decoder) {
-  ModelOptions o;
-  o.vocab_size = 40;
-  o.num_topics = 4;
-  o.hidden_units = 10;
-  o.decoder = decoder;
-  return o;
-}
+ModelOptions SmallModel(DecoderKind decoder) { return testing::SmallModelOptions(decoder, 40, 10); }
 
 TEST(ShardPlanTest, BlocksCoverTheBufferOnSixteenFloatBoundaries) {
   for (int64_t size : {0, 5, 16, 17, 768, 3'019'850}) {
