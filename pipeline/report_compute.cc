@@ -7,6 +7,7 @@
 
 #include "libvi/errors.h"
 #include "pipeline/report_format.h"
+#include "pipeline/vocab_file.h"
 
 namespace ntm {
 namespace {
@@ -100,17 +101,18 @@ std::vector<double> ColumnMeans(const NpyMatrix& matrix) {
 
 std::vector<std::vector<std::string>> TopTerms(const NpyMatrix& topics,
                                                const std::vector<std::string>& pieces, int n) {
+  std::vector<std::string> names;
+  for (const auto& piece : pieces) names.push_back(DecodePiece(piece));
   std::vector<std::vector<std::string>> terms;
-  const int64_t keep = std::min<int64_t>(n, topics.cols);
-  std::vector<int64_t> order(topics.cols);
+  // Candidates beyond n: several pieces can share one readable word.
+  const int64_t keep = std::min<int64_t>(4 * static_cast<int64_t>(n), topics.cols);
+  std::vector<int32_t> order(topics.cols);
   for (int64_t k = 0; k < topics.rows; ++k) {
     const float* row = topics.values.data() + k * topics.cols;
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + keep, order.end(),
-                      [row](int64_t a, int64_t b) { return row[a] > row[b]; });
-    std::vector<std::string> words;
-    for (int64_t i = 0; i < keep; ++i) words.push_back(DecodePiece(pieces[order[i]]));
-    terms.push_back(std::move(words));
+                      [row](int32_t a, int32_t b) { return row[a] > row[b]; });
+    terms.push_back(DistinctTermNames(std::span(order).first(keep), names, n));
   }
   return terms;
 }

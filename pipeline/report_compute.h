@@ -35,7 +35,8 @@ HistogramBins ComputeHistogram(const std::vector<double>& values, int max_bins);
 double MeanRowL1(const NpyMatrix& a, const NpyMatrix& b, const std::string& a_name);
 // The mean of each column (topic prevalence from a D×K θ matrix).
 std::vector<double> ColumnMeans(const NpyMatrix& matrix);
-// The `n` highest-weighted terms of each topic row, decoded to readable words.
+// The `n` highest-weighted distinct terms of each topic row, decoded to
+// readable words (`pieces`: the vocabulary's readable words when it has them).
 std::vector<std::vector<std::string>> TopTerms(const NpyMatrix& topics,
                                                const std::vector<std::string>& pieces, int n);
 

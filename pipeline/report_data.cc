@@ -97,7 +97,7 @@ ModelRun ReadModel(const fs::path& dir) {
       Malformed(dir / "topics.npy", std::to_string(topics.cols) + " columns but vocab.tsv has " +
                                         std::to_string(vocab.pieces.size()) + " terms");
     }
-    model.top_terms = TopTerms(topics, vocab.pieces, kTopTerms);
+    model.top_terms = TopTerms(topics, vocab.words.empty() ? vocab.pieces : vocab.words, kTopTerms);
   }
   return model;
 }

@@ -90,17 +90,28 @@ std::optional<GapFigures> ReadGap(const Json& gap_json, const fs::path& file) {
   return gap;
 }
 
-TopicFigures ReadTopics(const Json& topics, const fs::path& file) {
-  TopicFigures t;
-  for (const Json& terms : Array(topics, "top_terms", file)) {
-    if (!terms.is_array()) Malformed(file, "\"top_terms\" holds a value that is not an array");
+// Each topic's terms from `key` ("top_words": readable words, kept as they
+// are; "top_terms": pieces, decoded).
+std::vector<std::vector<std::string>> ReadTopicTerms(const Json& topics, const std::string& key,
+                                                     const fs::path& file) {
+  std::vector<std::vector<std::string>> topic_terms;
+  for (const Json& terms : Array(topics, key, file)) {
+    if (!terms.is_array()) Malformed(file, "\"" + key + "\" holds a value that is not an array");
     std::vector<std::string> words;
     for (const Json& term : terms) {
-      if (!term.is_string()) Malformed(file, "\"top_terms\" holds a term that is not a string");
-      words.push_back(DecodePiece(term.get<std::string>()));
+      if (!term.is_string()) Malformed(file, "\"" + key + "\" holds a term that is not a string");
+      const std::string text = term.get<std::string>();
+      words.push_back(key == "top_words" ? text : DecodePiece(text));
     }
-    t.top_terms.push_back(std::move(words));
+    topic_terms.push_back(std::move(words));
   }
+  return topic_terms;
+}
+
+TopicFigures ReadTopics(const Json& topics, const fs::path& file) {
+  TopicFigures t;
+  t.top_terms =
+      ReadTopicTerms(topics, topics.contains("top_words") ? "top_words" : "top_terms", file);
   if (!t.top_terms.empty()) t.top_terms_source = "quality.json";
   t.npmi = Numbers(topics, "npmi", file);
   t.prevalence = Numbers(topics, "prevalence", file);

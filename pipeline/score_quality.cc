@@ -16,6 +16,17 @@ const std::vector<double> kGapEdges = {0,  0.1, 0.2, 0.5, 1,   2,    5,    10,
 
 int32_t NumTopics(const Model& m) { return m.options().num_topics; }
 
+// Each topic's terms, by term id, as the strings `names` holds for them.
+std::vector<std::vector<std::string>> TermsOfTopics(const std::vector<std::vector<int32_t>>& topics,
+                                                    const std::vector<std::string>& names) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& topic : topics) {
+    out.emplace_back();
+    for (int32_t t : topic) out.back().push_back(names[t]);
+  }
+  return out;
+}
+
 }  // namespace
 
 QualityAccumulator::QualityAccumulator(const ScoringMethods& methods, const Model& model,
@@ -144,8 +155,20 @@ nlohmann::json GapJson(std::vector<double> gaps, double tokens, const std::vecto
 
 }  // namespace
 
-nlohmann::json QualityAccumulator::Finish(Communicator& comm,
-                                          const std::vector<std::string>& vocab) {
+// Each topic's first ten distinct readable words, from its top pieces.
+std::vector<std::vector<std::string>> QualityAccumulator::TopWords(
+    const std::vector<float>& beta, const std::vector<std::string>& words) const {
+  constexpr int32_t kCandidates = 40, kWords = 10;
+  const int32_t v = model_.options().vocab_size;
+  std::vector<std::vector<std::string>> top;
+  for (const auto& topic :
+       TopTerms(TopicsView{NumTopics(model_), v, beta}, std::min(kCandidates, v))) {
+    top.push_back(DistinctTermNames(topic, words, kWords));
+  }
+  return top;
+}
+
+nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& vocab) {
   std::vector<double> flat = {docs_, tokens_};
   for (const auto& s : sums_) {
     flat.insert(flat.end(), {s.elbo, s.docs, s.l1_to_classical, s.completion_log_likelihood,
@@ -173,11 +196,7 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm,
   const double* prevalence = flat.data() + 2 + 6 * sums_.size();
   const double* closed = prevalence + prevalence_.size();
   nlohmann::json topics;
-  std::vector<std::vector<std::string>> words;
-  for (const auto& topic : top_terms_) {
-    words.emplace_back();
-    for (int32_t t : topic) words.back().push_back(vocab[t]);
-  }
+  const auto terms = TermsOfTopics(top_terms_, vocab.pieces);
   const std::vector<double> npmi = TopicNpmi(cooccurrence_);
   double npmi_sum = 0;
   for (double v : npmi) npmi_sum += v;
@@ -185,13 +204,14 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm,
   for (double& p : prev) p /= std::max(1.0, docs);
   const std::vector<float> beta = TopicDistributions(model_);
   topics = {
-      {"top_terms", words},
+      {"top_terms", terms},
       {"npmi", npmi},
       {"mean_npmi", npmi.empty() ? 0.0 : npmi_sum / static_cast<double>(npmi.size())},
       {"diversity", TopicDiversity(TopicsView{NumTopics(model_), model_.options().vocab_size, beta},
                                    std::min(25, model_.options().vocab_size))},
       {"prevalence", prev},
       {"prevalence_method", methods_.name(0)}};
+  if (!vocab.words.empty()) topics["top_words"] = TopWords(beta, vocab.words);
   return {{"num_topics", NumTopics(model_)},
           {"documents", static_cast<int64_t>(docs)},
           {"tokens", static_cast<int64_t>(tokens)},

@@ -14,6 +14,7 @@
 #include "libvi/metrics.h"
 #include "pipeline/config.h"
 #include "pipeline/score_methods.h"
+#include "pipeline/vocab_file.h"
 
 namespace ntm {
 
@@ -31,10 +32,14 @@ class QualityAccumulator {
   // Adds one chunk's documents and every method's results for them.
   void AddChunk(const BowView& docs, const std::vector<MethodResult>& results);
   // Sums over ranks (collective) and returns quality.json (meaningful on rank 0).
-  nlohmann::json Finish(Communicator& comm, const std::vector<std::string>& vocab);
+  // `vocab` is the model's vocab.tsv: topics are listed by piece and, when it
+  // has them, by readable word.
+  nlohmann::json Finish(Communicator& comm, const VocabFile& vocab);
 
  private:
   void AddCompletion(const BowView& docs);
+  std::vector<std::vector<std::string>> TopWords(const std::vector<float>& beta,
+                                                 const std::vector<std::string>& words) const;
   void AddGap(const std::vector<MethodResult>& results);
 
   const ScoringMethods& methods_;

@@ -243,7 +243,7 @@ int ScoreRun::Run() {
   csv_file_->Commit();
   WriteTimings();
   const nlohmann::json quality =
-      quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv").pieces);
+      quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv"));
   if (ctx_.comm.is_root()) {
     AtomicFileWriter out(out_ / "quality.json");
     out.Write(quality.dump(2) + "\n");

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -27,6 +28,7 @@
 #include "pipeline/stages.h"
 #include "pipeline/tokenize_support.h"
 #include "pipeline/vocab_file.h"
+#include "tokenizer/piece_display.h"
 #include "tokenizer/piece_model.h"
 #include "tokenizer/sampling.h"
 #include "tokenizer/string_table.h"
@@ -97,6 +99,7 @@ class TokenizeRun {
   void TrainOrSkipPieceModel(SampleReservoir& reservoir);
   void TokenizeAndSpill();
   void BuildVocabulary();
+  void WriteVocabulary();
   void WriteShards();
   void WriteManifest();
   std::unique_ptr<DocumentReader> OpenShare() const;
@@ -110,6 +113,7 @@ class TokenizeRun {
   ReaderOptions reader_options_;
   DocumentTokenizer tokenizer_;
   std::string piece_model_;
+  PieceDisplayTable display_;    // rank 0, pieces mode: readable form of each piece
   std::vector<bool> duplicate_;  // by position in this rank's read order
   int64_t duplicates_total_ = 0;
   ReaderStats reader_stats_;
@@ -195,6 +199,9 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
     model.assign(trained.begin(), trained.end());
+    PieceModel trained_model(trained);
+    display_ = BuildPieceDisplayTable(sentences, trained_model,
+                                      PieceDisplayOptions{ctx_.config.vocab.min_df, 0.5});
   }
   ctx_.comm.Barrier();  // the other ranks wait here idle (not spinning) while rank 0 trains
   ctx_.comm.Broadcast(model, 0);
@@ -258,14 +265,28 @@ void TokenizeRun::BuildVocabulary() {
                      " candidate terms over " + std::to_string(merged.documents()) +
                      " documents): lower vocab.min_df or raise vocab.max_df");
   }
+  WriteVocabulary();
+}
+
+// Rank 0 writes vocab.tsv (with readable words in pieces mode: only rank 0
+// has the sample they come from) and tells every rank its checksum.
+void TokenizeRun::WriteVocabulary() {
   VocabFile file;
+  const bool pieces = ctx_.config.vocab.mode == "pieces";
   for (const auto& t : vocabulary_->terms()) {
     file.pieces.push_back(t.term);
     file.df.push_back(static_cast<uint64_t>(t.df));
     file.cf.push_back(static_cast<uint64_t>(t.cf));
+    if (pieces && ctx_.comm.is_root()) file.words.push_back(DisplayPiece(t.term, display_));
   }
-  vocab_checksum_ = ChecksumBytes(FormatVocabFile(file));
-  if (ctx_.comm.is_root()) WriteVocabFile(out_ / "vocab.tsv", file);
+  std::vector<char> checksum(sizeof vocab_checksum_);
+  if (ctx_.comm.is_root()) {
+    vocab_checksum_ = WriteVocabFile(out_ / "vocab.tsv", file);
+    std::memcpy(checksum.data(), &vocab_checksum_, sizeof vocab_checksum_);
+  }
+  ctx_.comm.Broadcast(checksum, 0);
+  std::memcpy(&vocab_checksum_, checksum.data(), sizeof vocab_checksum_);
+  display_.clear();
 }
 
 namespace {

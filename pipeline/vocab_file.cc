@@ -19,10 +19,10 @@ void AppendNumber(std::string& out, uint64_t value) {
   out.append(digits, end);
 }
 
-// Splits at tabs; returns at most 5 fields so a long line costs nothing extra.
+// Splits at tabs; returns at most 6 fields so a long line costs nothing extra.
 std::vector<std::string_view> SplitTabs(std::string_view line) {
   std::vector<std::string_view> fields;
-  while (fields.size() < 5) {
+  while (fields.size() < 6) {
     const size_t tab = line.find('\t');
     fields.push_back(line.substr(0, tab));
     if (tab == std::string_view::npos) break;
@@ -45,15 +45,17 @@ bool ParseNumber(std::string_view text, uint64_t* value) {
 // Parses term lines into `vocab`, remembering each piece's line to report repeats.
 class LineParser {
  public:
-  LineParser(const std::string& name, VocabFile& vocab) : name_(name), vocab_(vocab) {}
+  LineParser(const std::string& name, bool with_words, VocabFile& vocab)
+      : name_(name), fields_(with_words ? 5 : 4), vocab_(vocab) {}
 
   void Parse(std::string_view line, int64_t line_no) {
     line_no_ = line_no;
     if (line.ends_with('\r')) Fail("CRLF line ending (expected LF only)");
     const std::vector<std::string_view> f = SplitTabs(line);
-    if (f.size() != 4) {
-      Fail("expected 4 tab-separated fields (id, piece, df, cf), found " +
-           std::string(f.size() > 4 ? "more" : std::to_string(f.size())));
+    if (f.size() != fields_) {
+      Fail("expected " + std::to_string(fields_) + " tab-separated fields (id, piece, df, cf" +
+           (fields_ == 5 ? ", word" : "") + "), found " +
+           std::string(f.size() > fields_ ? "more" : std::to_string(f.size())));
     }
     const uint64_t id = Number(f[0], "id");
     if (id != vocab_.pieces.size()) {
@@ -68,6 +70,10 @@ class LineParser {
     vocab_.pieces.emplace_back(f[1]);
     vocab_.df.push_back(Number(f[2], "df"));
     vocab_.cf.push_back(Number(f[3], "cf"));
+    if (fields_ == 5) {
+      if (!IsValidPiece(f[4])) Fail(f[4].empty() ? "empty word" : "word contains a line break");
+      vocab_.words.emplace_back(f[4]);
+    }
   }
 
   [[noreturn]] void Fail(const std::string& what) const {
@@ -82,6 +88,7 @@ class LineParser {
   }
 
   const std::string& name_;
+  const size_t fields_;
   VocabFile& vocab_;
   int64_t line_no_ = 0;
   std::unordered_map<std::string_view, int64_t> first_line_;
@@ -91,14 +98,15 @@ class LineParser {
 
 std::string FormatVocabFile(const VocabFile& vocab) {
   const size_t n = vocab.pieces.size();
-  if (vocab.df.size() != n || vocab.cf.size() != n) {
-    throw std::invalid_argument("FormatVocabFile: pieces, df and cf differ in length");
+  const bool with_words = !vocab.words.empty();
+  if (vocab.df.size() != n || vocab.cf.size() != n || (with_words && vocab.words.size() != n)) {
+    throw std::invalid_argument("FormatVocabFile: pieces, df, cf and words differ in length");
   }
-  std::string text(kVocabHeader);
+  std::string text(with_words ? kVocabHeaderWithWords : kVocabHeader);
   text += '\n';
   for (size_t id = 0; id < n; ++id) {
     const std::string& piece = vocab.pieces[id];
-    if (!IsValidPiece(piece)) {
+    if (!IsValidPiece(piece) || (with_words && !IsValidPiece(vocab.words[id]))) {
       throw std::invalid_argument("FormatVocabFile: term " + std::to_string(id) +
                                   " is empty or contains a tab or line break");
     }
@@ -109,6 +117,10 @@ std::string FormatVocabFile(const VocabFile& vocab) {
     AppendNumber(text, vocab.df[id]);
     text += '\t';
     AppendNumber(text, vocab.cf[id]);
+    if (with_words) {
+      text += '\t';
+      text += vocab.words[id];
+    }
     text += '\n';
   }
   return text;
@@ -122,8 +134,9 @@ uint64_t WriteVocabFile(const std::filesystem::path& path, const VocabFile& voca
 
 VocabFile ParseVocabFile(std::string_view text, const std::string& name) {
   VocabFile vocab;
-  LineParser parser(name, vocab);
   if (text.empty()) throw InputError(name + ": empty file (expected a header line)");
+  const std::string_view header = text.substr(0, text.find('\n'));
+  LineParser parser(name, header == kVocabHeaderWithWords, vocab);
   if (!text.ends_with('\n')) {
     const int64_t lines = static_cast<int64_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     throw InputError(name + ":" + std::to_string(lines) +
@@ -135,8 +148,9 @@ VocabFile ParseVocabFile(std::string_view text, const std::string& name) {
     const std::string_view line = text.substr(begin, end - begin);
     begin = end + 1;
     if (++line_no == 1) {
-      if (line != kVocabHeader) {
-        throw InputError(name + ":1: expected the header line id<TAB>piece<TAB>df<TAB>cf");
+      if (line != kVocabHeader && line != kVocabHeaderWithWords) {
+        throw InputError(name +
+                         ":1: expected the header line id<TAB>piece<TAB>df<TAB>cf[<TAB>word]");
       }
       continue;
     }
@@ -151,6 +165,19 @@ VocabFile ParseVocabFile(std::string_view text, const std::string& name) {
 
 VocabFile ReadVocabFile(const std::filesystem::path& path) {
   return ParseVocabFile(ReadFileToString(path), path.string());
+}
+
+std::vector<std::string> DistinctTermNames(std::span<const int32_t> ids,
+                                           const std::vector<std::string>& names, size_t n) {
+  std::vector<std::string> distinct;
+  for (int32_t id : ids) {
+    if (distinct.size() == n) break;
+    const std::string& name = names.at(static_cast<size_t>(id));
+    if (std::find(distinct.begin(), distinct.end(), name) == distinct.end()) {
+      distinct.push_back(name);
+    }
+  }
+  return distinct;
 }
 
 }  // namespace ntm

@@ -499,6 +499,35 @@ TEST(ReportErrorTest, MissingAndUnrecognisedFolders) {
   EXPECT_THROW(RunReportOn({(tmp / "empty").string()}, tmp / "out"), InputError);
 }
 
+// A vocabulary with readable words (as `ntm tokenize` writes in pieces mode):
+// topics are listed by word, each word once, and quality.json's top_words win
+// over its pieces.
+TEST(ReportTopicsTest, ReadableWordsAreShownOnceEach) {
+  Fixture f;
+  VocabFile vocab = ReadVocabFile(f.model / "vocab.tsv");
+  vocab.words.clear();
+  for (const auto& piece : vocab.pieces) vocab.words.push_back(DecodePiece(piece));
+  vocab.words[3] = "heart";  // "▁lung" stands for "heart" too: shown once
+  vocab.words[9] = "-ing";
+  WriteVocabFile(f.model / "vocab.tsv", vocab);
+  RunReportOn({f.model.string(), f.p1.string()}, f.out);
+  const json report = json::parse(ReadBytes(f.out / "report.json"));
+  const json& terms = report["scores"][0]["topics"]["topics"][1]["top_terms"];  // lung leads
+  ASSERT_GE(terms.size(), 2u);
+  EXPECT_EQ(terms[0], "heart");
+  EXPECT_EQ(std::count(terms.begin(), terms.end(), "heart"), 1);
+  EXPECT_EQ(terms.size(), 10u);  // filled from the next terms
+
+  json quality = QualityJson();
+  quality["topics"]["top_words"] =
+      json::array({json::array({"diagnosis", "-ly"}), json::array({"lung", "breath"}),
+                   json::array({"renal", "kidney"})});
+  WriteJson(f.p2 / "quality.json", quality);
+  RunReportOn({f.p2.string()}, f.tmp / "report2");
+  const std::string md = ReadBytes(f.tmp / "report2" / "report.md");
+  EXPECT_NE(md.find("diagnosis, -ly"), std::string::npos);
+}
+
 TEST(ReportErrorTest, OnlyAScoresFolderStillGivesAReport) {
   Fixture f;
   RunReportOn({f.p2.string()}, f.out);

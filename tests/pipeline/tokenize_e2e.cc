@@ -172,6 +172,7 @@ TEST_F(TokenizeE2e, EveryRankCountWritesTheSameVocabularyAndDocuments) {
   const std::string piece_model = ReadFile(Corpus("p1") + "/tokenizer.model");
   ASSERT_GT(Lines(vocab).size(), 100u) << "a real vocabulary";
   ASSERT_FALSE(piece_model.empty());
+  EXPECT_TRUE(vocab.starts_with("id\tpiece\tdf\tcf\tword\n")) << "no readable words";
   const auto reference = ExportBow(Corpus("p1"), *dir_ / "bow-p1");
   EXPECT_EQ(Lines(reference.at("doc_ids.txt")).size(), static_cast<size_t>(kSliceDocs));
   for (const std::string p : {"p2", "p3"}) {
@@ -268,6 +269,7 @@ TEST_F(TokenizeE2e, WordsModeIsIndependentOfRankCountAndHasNoPieceModel) {
   EXPECT_FALSE(vocab == ReadFile(Corpus("p1") + "/vocab.tsv")) << "words mode made pieces";
   // Words, not SentencePiece pieces: no U+2581 word-boundary marks.
   EXPECT_EQ(vocab.find("\xE2\x96\x81"), std::string::npos);
+  EXPECT_TRUE(vocab.starts_with("id\tpiece\tdf\tcf\n")) << "words need no readable form";
   EXPECT_EQ(Manifest(*dir_ / "w1").at("vocab_mode"), "words");
   const auto a = ExportBow(*dir_ / "w1", *dir_ / "bow-w1");
   const auto b = ExportBow(*dir_ / "w3", *dir_ / "bow-w3");

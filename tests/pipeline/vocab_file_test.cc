@@ -92,6 +92,55 @@ TEST(VocabFileTest, MalformedFilesAreRejectedWithFileAndLine) {
   }
 }
 
+TEST(VocabFileTest, ReadableWordsAreAFifthColumnThatRoundTrips) {
+  VocabFile v;
+  v.pieces = {"▁diagnosi", "ly"};
+  v.df = {3, 1};
+  v.cf = {10, 2};
+  v.words = {"diagnosis", "-ly"};
+  const std::string text = FormatVocabFile(v);
+  EXPECT_EQ(text, "id\tpiece\tdf\tcf\tword\n0\t▁diagnosi\t3\t10\tdiagnosis\n1\tly\t1\t2\t-ly\n");
+  const VocabFile read = ParseVocabFile(text, "v.tsv");
+  EXPECT_EQ(read.pieces, v.pieces);
+  EXPECT_EQ(read.words, v.words);
+  EXPECT_EQ(read.cf, v.cf);
+  EXPECT_TRUE(ParseVocabFile("id\tpiece\tdf\tcf\n0\ta\t1\t1\n", "v").words.empty());
+}
+
+TEST(VocabFileTest, ReadableWordsAreCheckedLikePieces) {
+  VocabFile v;
+  v.pieces = {"a", "b"};
+  v.df = v.cf = {1, 1};
+  v.words = {"a"};
+  EXPECT_THROW(FormatVocabFile(v), std::invalid_argument);  // one word for two pieces
+  for (const std::string bad : {"x\ty", "x\ny", ""}) {
+    v.words = {"a", bad};
+    EXPECT_THROW(FormatVocabFile(v), std::invalid_argument);
+  }
+  const std::string h = "id\tpiece\tdf\tcf\tword\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {h + "0\ta\t1\t1\n",
+       "v.tsv:2: expected 5 tab-separated fields (id, piece, df, cf, word), found 4"},
+      {h + "0\ta\t1\t1\tw\tx\n", "v.tsv:2: expected 5 tab-separated fields"},
+      {h + "0\ta\t1\t1\t\n", "v.tsv:2: empty word"},
+      {h + "0\ta\t1\t1\tw\r\n", "v.tsv:2: CRLF line ending"},
+  };
+  for (const auto& [input, expected] : cases) {
+    const std::string& text = input;
+    const std::string message = ErrorMessage<InputError>([&] { ParseVocabFile(text, "v.tsv"); });
+    EXPECT_TRUE(message.starts_with(expected)) << "got: " << message << "\nwant: " << expected;
+  }
+}
+
+TEST(VocabFileTest, DistinctTermNamesSkipsRepeatsAndStopsAtN) {
+  const std::vector<std::string> names = {"medlineplus", "-ly", "medlineplus", "gene", "cell"};
+  const std::vector<int32_t> by_weight = {0, 2, 1, 2, 3, 4};
+  EXPECT_EQ(DistinctTermNames(by_weight, names, 3),
+            (std::vector<std::string>{"medlineplus", "-ly", "gene"}));
+  EXPECT_EQ(DistinctTermNames(std::vector<int32_t>{2, 0}, names, 5),
+            std::vector<std::string>{"medlineplus"});
+}
+
 TEST(VocabFileTest, RepeatedPieceNamesBothLinesButNotThePiece) {
   const std::string text = "id\tpiece\tdf\tcf\n0\tsmith\t1\t1\n1\tx\t1\t1\n2\tsmith\t2\t2\n";
   const std::string message = ErrorMessage<InputError>([&] { ParseVocabFile(text, "v.tsv"); });
