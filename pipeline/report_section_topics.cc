@@ -174,20 +174,35 @@ ReportTable EnvironmentTable(const std::vector<const RunFolder*>& folders) {
   return table;
 }
 
+// Folders built with the same libraries share one column, headed by their names.
 ReportTable LibraryTable(const std::vector<const RunFolder*>& folders) {
+  using Libraries = std::vector<std::pair<std::string, std::string>>;
+  std::vector<std::pair<std::vector<std::string>, Libraries>> columns;
   std::vector<std::string> names;
   for (const auto* f : folders) {
-    for (const auto& [name, version] : f->info.libraries) {
+    Libraries libs = f->info.libraries;
+    std::sort(libs.begin(), libs.end());
+    for (const auto& [name, version] : libs) {
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
+    auto same = std::find_if(columns.begin(), columns.end(),
+                             [&](const auto& column) { return column.second == libs; });
+    if (same == columns.end()) {
+      columns.push_back({{f->name}, std::move(libs)});
+    } else {
+      same->first.push_back(f->name);
+    }
   }
+  std::sort(names.begin(), names.end());
   std::vector<std::string> header = {"Library"};
-  for (const auto* f : folders) header.push_back(f->name);
+  for (const auto& [folder_names, libs] : columns) {
+    header.push_back(columns.size() == 1 && folders.size() > 1 ? "all folders"
+                                                               : Join(folder_names, ", "));
+  }
   ReportTable table = MakeTable(header, {});
   for (const auto& name : names) {
     std::vector<std::string> row = {name};
-    for (const auto* f : folders) {
-      const auto& libs = f->info.libraries;
+    for (const auto& [folder_names, libs] : columns) {
       const auto it =
           std::find_if(libs.begin(), libs.end(), [&](const auto& l) { return l.first == name; });
       row.push_back(it == libs.end() ? "\xE2\x80\x94" : it->second);

@@ -28,6 +28,51 @@ std::string CpuModelName() {
   return "unknown";
 }
 
+std::string EigenVersion() {
+  return std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+         std::to_string(EIGEN_MINOR_VERSION);
+}
+
+// Eigen's own SimdInstructionSetsInUse() does not tell AVX from AVX2 + FMA;
+// the compiler's macros (the ones Eigen selects its kernels by) do.
+std::string SimdInstructionSets() {
+  std::string sets;
+  const auto add = [&sets](const char* name) {
+    sets += (sets.empty() ? "" : ", ") + std::string(name);
+  };
+#ifdef __AVX512F__
+  add("AVX512F");
+#endif
+#ifdef __AVX2__
+  add("AVX2");
+#endif
+#ifdef __FMA__
+  add("FMA");
+#endif
+#ifdef __AVX__
+  add("AVX");
+#endif
+#ifdef __SSE4_2__
+  add("SSE4.2");
+#endif
+#ifdef __SSE4_1__
+  add("SSE4.1");
+#endif
+#ifdef __SSSE3__
+  add("SSSE3");
+#endif
+#ifdef __SSE3__
+  add("SSE3");
+#endif
+#ifdef __SSE2__
+  add("SSE2");
+#endif
+#ifdef __ARM_NEON
+  add("NEON");
+#endif
+  return sets.empty() ? "none" : sets;
+}
+
 namespace {
 
 std::string HostName() {
@@ -37,15 +82,13 @@ std::string HostName() {
 }
 
 nlohmann::json Libraries() {
-  return {
-      {"mpi", MpiLibraryVersion()},
-      {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
-                    "." + std::to_string(EIGEN_MINOR_VERSION)},
-      {"eigen_simd", Eigen::SimdInstructionSetsInUse()},
-      {"icu", U_ICU_VERSION},
-      {"sentencepiece", NTM_SENTENCEPIECE_VERSION},
-      {"yaml-cpp", NTM_YAML_CPP_VERSION},
-      {"simdjson", NTM_SIMDJSON_VERSION}};
+  return {{"mpi", MpiLibraryVersion()},
+          {"eigen", EigenVersion()},
+          {"eigen_simd", SimdInstructionSets()},
+          {"icu", U_ICU_VERSION},
+          {"sentencepiece", NTM_SENTENCEPIECE_VERSION},
+          {"yaml-cpp", NTM_YAML_CPP_VERSION},
+          {"simdjson", NTM_SIMDJSON_VERSION}};
 }
 
 void WriteText(const std::filesystem::path& path, const std::string& text) {

@@ -11,6 +11,12 @@
 
 namespace ntm {
 
+// Eigen's version, e.g. "3.4.0".
+std::string EigenVersion();
+// The SIMD instruction sets this binary was compiled for, which Eigen's
+// kernels use, widest first (e.g. "AVX2, FMA, AVX, SSE4.2, ...").
+std::string SimdInstructionSets();
+
 // Times a stage and writes its run.json and config.yaml when it ends.
 class RunRecorder {
  public:

@@ -1,12 +1,12 @@
 #include <unicode/uversion.h>
 #include <yaml-cpp/yaml.h>
 
-#include <Eigen/Core>
 #include <string>
 
 #include "pipeline/build_info.h"
 #include "pipeline/git_commit.h"
 #include "pipeline/mpi_communicator.h"
+#include "pipeline/run_info.h"
 #include "pipeline/stages.h"
 
 namespace ntm {
@@ -15,9 +15,7 @@ std::string VersionText() {
   std::string text;
   text += "ntm " NTM_VERSION " (commit " NTM_GIT_COMMIT ", " NTM_BUILD_TYPE " build)\n";
   text += "  MPI:           " + MpiLibraryVersion() + "\n";
-  text += "  Eigen:         " + std::to_string(EIGEN_WORLD_VERSION) + "." +
-          std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) +
-          " (SIMD: " + Eigen::SimdInstructionSetsInUse() + ")\n";
+  text += "  Eigen:         " + EigenVersion() + " (SIMD: " + SimdInstructionSets() + ")\n";
   text += "  ICU:           " U_ICU_VERSION "\n";
   text += "  SentencePiece: " NTM_SENTENCEPIECE_VERSION "\n";
   text += "  yaml-cpp:      " NTM_YAML_CPP_VERSION "\n";

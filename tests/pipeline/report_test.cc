@@ -528,6 +528,25 @@ TEST(ReportTopicsTest, ReadableWordsAreShownOnceEach) {
   EXPECT_NE(md.find("diagnosis, -ly"), std::string::npos);
 }
 
+// The library table: one column for folders built with the same libraries.
+TEST(ReportEnvironmentTest, FoldersWithTheSameLibrariesShareAColumn) {
+  Fixture f;
+  RunReportOn(f.AllDirs(), f.out);
+  std::string environment = SectionHtml(ReadBytes(f.out / "report.html"), "environment");
+  EXPECT_NE(environment.find("<th>all folders</th>"), std::string::npos);
+  EXPECT_EQ(environment.find("<th>scores-p1, "), std::string::npos);
+
+  json run = json::parse(ReadBytes(f.p2 / "run.json"));
+  run["libraries"]["eigen"] = "3.4.1";
+  WriteJson(f.p2 / "run.json", run);
+  RunReportOn(f.AllDirs(), f.tmp / "report2");
+  environment = SectionHtml(ReadBytes(f.tmp / "report2" / "report.html"), "environment");
+  EXPECT_EQ(environment.find("<th>all folders</th>"), std::string::npos);
+  EXPECT_NE(environment.find("<th>corpus, model, scores-p1</th>"), std::string::npos);
+  EXPECT_NE(environment.find("<th>scores-p2</th>"), std::string::npos);
+  EXPECT_NE(environment.find("3.4.1"), std::string::npos);
+}
+
 TEST(ReportErrorTest, OnlyAScoresFolderStillGivesAReport) {
   Fixture f;
   RunReportOn({f.p2.string()}, f.out);
