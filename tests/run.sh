@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second Quick-start command, and CI's):
 # installs missing packages, builds with -Werror, runs every CTest label
-# (unit, claims, mpi, e2e, fault, fuzz replay, pbs, and slurm: a real one-node
-# Slurm cluster), then the sanitizer build and the fuzzers (below).
+# (unit, claims, mpi, e2e, fault, fuzz replay, pbs, browser: report.html in
+# headless Chromium, and slurm: a real one-node Slurm cluster), then the
+# sanitizer build and the fuzzers (below).
 #
 # Environment: NTM_BUILD_DIR (default build-tests), NTM_JOBS (default: cores),
 #              NTM_CTEST_ARGS (ctest arguments; default "-LE slurm-smoke", e.g. "-L unit").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# chromium: the browser test (label browser) opens report.html in it.
 # clang and its runtime libraries: the sanitizer build and libFuzzer (below).
 if [[ ${NTM_SANITIZERS:-1} != 0 ]]; then
-  bash jobs/setup-debian.sh clang libclang-rt-14-dev
+  bash jobs/setup-debian.sh chromium clang libclang-rt-14-dev
 else
-  bash jobs/setup-debian.sh
+  bash jobs/setup-debian.sh chromium
 fi
 
 build=${NTM_BUILD_DIR:-build-tests}
@@ -34,10 +36,12 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" ${NTM_CTEST_ARGS--LE sl
 # Sanitizer (-O1, line tables), every library also instrumented for libFuzzer
 # (NTM_FUZZ=ON), -Werror. In it: the unit, claims, mpi and e2e labels (not
 # slurm/pbs: batch-system harnesses; not fault: its time and RSS limits are
-# for the release binary, which ran it above), then every libFuzzer target for
-# NTM_FUZZ_SECONDS (default 20), two at a time. ntm runs no threads of its own
-# (one thread per rank; the SentencePiece trainer is set to one thread), so
-# there is nothing for ThreadSanitizer to check.
+# for the release binary, which ran it above; not browser: a user opens reports
+# written by the release binary, and Chromium must not run under the LD_PRELOAD
+# shim below), then every libFuzzer target for NTM_FUZZ_SECONDS (default 20),
+# two at a time. ntm runs no threads of its own (one thread per rank; the
+# SentencePiece trainer is set to one thread), so there is nothing for
+# ThreadSanitizer to check.
 # Leaks: detect_leaks=1 everywhere; tests/fuzz/lsan.supp suppresses only
 # allocations made inside Open MPI's own libraries (MPI_Init/Finalize keep
 # them on purpose), so a leak in ntm code still fails an mpi test.
@@ -66,7 +70,7 @@ if [[ ${NTM_SANITIZERS:-1} != 0 ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # shellcheck disable=SC2086
   LD_PRELOAD="$(cd "$san" && pwd)/tests/fuzz/libntm_keep_plugins.so" \
-    ctest --test-dir "$san" --output-on-failure -j "$jobs" -L 'unit|claims|mpi|e2e' -LE 'slurm|pbs' \
+    ctest --test-dir "$san" --output-on-failure -j "$jobs" -L 'unit|claims|mpi|e2e' -LE 'slurm|pbs|browser' \
     ${NTM_SANITIZER_CTEST_ARGS:-}
   unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
   echo "run.sh: sanitizer tests done at $((SECONDS - sanitizer_start)) s"
