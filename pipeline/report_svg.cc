@@ -403,7 +403,11 @@ std::string RenderSvg(const HistogramChart& full_chart) {
   for (size_t i = 0; i < chart.counts.size(); ++i) {
     const double left = f.X(x, uniform ? chart.edges[i] : static_cast<double>(i));
     const double right = f.X(x, uniform ? chart.edges[i + 1] : static_cast<double>(i + 1));
-    const double top = f.Y(y, static_cast<double>(chart.counts[i]));
+    if (chart.counts[i] == 0) continue;
+    // A bin with a few documents beside one with hundreds stays visible.
+    constexpr double kMinBarHeight = 2.0;
+    const double top =
+        std::min(f.Y(y, static_cast<double>(chart.counts[i])), f.bottom - kMinBarHeight);
     svg += Rect(left + 0.5, top, right - left - 1, f.bottom - top, PaletteColor(0));
   }
   const std::string x_label = uniform ? chart.x_label : chart.x_label + " (bins of unequal width)";

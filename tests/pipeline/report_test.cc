@@ -13,6 +13,7 @@
 #include "pipeline/npy.h"
 #include "pipeline/report_compute.h"
 #include "pipeline/report_format.h"
+#include "pipeline/report_svg.h"
 #include "pipeline/stages.h"
 #include "pipeline/vocab_file.h"
 #include "tests/pipeline/file_test_util.h"
@@ -573,6 +574,26 @@ TEST(ReportFormatTest, Numbers) {
   EXPECT_EQ(DecodePiece("\xE2\x96\x81"), "\xE2\x96\x81");
   EXPECT_EQ(EscapeHtml("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
   EXPECT_EQ(EscapeMarkdownCell("a|b*c"), "a\\|b\\*c");
+}
+
+// Heights of the <rect> bars of a histogram svg (the legend has none).
+std::vector<double> RectHeights(const std::string& svg) {
+  std::vector<double> heights;
+  for (size_t at = svg.find("<rect"); at != std::string::npos; at = svg.find("<rect", at + 1)) {
+    const size_t h = svg.find("height=\"", at);
+    heights.push_back(std::stod(svg.substr(h + 8)));
+  }
+  return heights;
+}
+
+TEST(ReportSvgTest, HistogramBinWithFewDocumentsStaysVisible) {
+  HistogramChart chart;
+  chart.edges = {0, 10, 20, 30};
+  chart.counts = {5000, 0, 1};
+  const std::vector<double> heights = RectHeights(RenderSvg(chart));
+  ASSERT_EQ(heights.size(), 2u);  // no bar for the empty bin
+  EXPECT_GT(heights[0], 100.0);
+  EXPECT_GE(heights[1], 2.0);  // 1/5000 of the plot would be 0.04 px
 }
 
 TEST(ReportComputeTest, HistogramHasRoundEdgesAndCountsEveryValue) {
