@@ -33,8 +33,11 @@ struct ModelOptions {
   double dropout = 0.2;                     // drop probability after layer 2, in [0, 1)
   double alpha = 1.0;                       // symmetric Dirichlet prior, > 0
   double batch_norm_eps = 1e-5;             // added to the variance, > 0
-  double decoder_init_scale = 0.1;          // lda: std of the initial topic logits, ≥ 0
-  uint64_t init_seed = 1;                   // seed of the parameter initialisation
+  // lda: std of the initial topic logits, ≥ 0. 1.0, not 0.1: near-uniform
+  // initial topics drift together toward the corpus word frequencies
+  // (docs/benchmarks.md, "Topic quality").
+  double decoder_init_scale = 1.0;
+  uint64_t init_seed = 1;  // seed of the parameter initialisation
 };
 
 // Throws ConfigError listing every violated constraint.
