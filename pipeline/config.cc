@@ -220,6 +220,8 @@ std::vector<KeySpec> ModelKeys() {
                 "encoder dropout during training"),
       NumberKey("model.alpha", &C::model, &M::alpha, 1e-4, 1e4,
                 "symmetric Dirichlet prior concentration"),
+      NumberKey("model.decoder_init_scale", &C::model, &M::decoder_init_scale, 0.0, 100.0,
+                "lda: standard deviation of the initial topic logits"),
   };
 }
 

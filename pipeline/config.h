@@ -46,11 +46,12 @@ struct VocabConfig {
 
 // The topic model.
 struct ModelConfig {
-  std::string decoder = "lda";  // lda | prodlda
-  int num_topics = 50;          // K
-  int hidden = 100;             // width of both encoder layers
-  double dropout = 0.2;         // encoder dropout during training
-  double alpha = 1.0;           // symmetric Dirichlet prior concentration
+  std::string decoder = "lda";      // lda | prodlda
+  int num_topics = 50;              // K
+  int hidden = 100;                 // width of both encoder layers
+  double dropout = 0.2;             // encoder dropout during training
+  double alpha = 1.0;               // symmetric Dirichlet prior concentration
+  double decoder_init_scale = 1.0;  // lda: std of the initial topic logits
 };
 
 // Data-parallel training (`ntm train`).

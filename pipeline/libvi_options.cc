@@ -10,6 +10,7 @@ ModelOptions ModelOptionsFrom(const Config& config, int32_t vocab_size) {
   o.decoder = config.model.decoder == "prodlda" ? DecoderKind::kProdLda : DecoderKind::kLda;
   o.dropout = config.model.dropout;
   o.alpha = config.model.alpha;
+  o.decoder_init_scale = config.model.decoder_init_scale;
   o.init_seed = config.train.seed;
   ValidateModelOptions(o);
   return o;
