@@ -4,7 +4,8 @@
 # sample (tests/data/medquad-sample.jsonl.gz, configs/demo.yaml, 20 epochs):
 # tokenize and train under mpirun -np 2, score with all four methods at P=1 and
 # at P=2 (so the report has the amortization-gap and scaling charts), and runs
-# `ntm report` on them. Then:
+# `ntm report` on them. One note planted in the input carries a made-up
+# sentence: neither it nor its words may appear in any report file. Then:
 #   - report.html itself loads nothing and runs nothing (no <script>, no
 #     http(s) src/href or CSS url()), and has every expected chart title;
 #   - a copy of it gets a small script that measures, in the browser, every
@@ -45,7 +46,7 @@ Share of the gap closed by refined|bar|2
 Speedup over the fewest ranks|line|1'
 
 usage() {
-  sed -n '19,26p' "$0" >&2
+  sed -n '20,27p' "$0" >&2
   exit 64
 }
 
@@ -90,8 +91,16 @@ run_logged() {
   fi
 }
 
+# A note planted in the input, in one document only: neither the sentence nor
+# its made-up words (below vocab.min_df) may reach any report file.
+planted_sentence='Zorbleth Quenvarine was admitted after the Hyxtrapolis ferry accident'
+planted_words=(zorbleth quenvarine hyxtrapolis)
+
 make_runs() {
-  run_logged tokenize "${mpi[@]}" -np 2 "$ntm" tokenize --config "$config" --input "$sample" \
+  zcat "$sample" >"$tmp/input.jsonl"
+  printf '{"id": "planted-note", "text": "%s. %s"}\n' "$planted_sentence" \
+    "$(zcat "$sample" | head -n 1 | sed 's/.*"text": "//; s/"}$//')" >>"$tmp/input.jsonl"
+  run_logged tokenize "${mpi[@]}" -np 2 "$ntm" tokenize --config "$config" --input "$tmp/input.jsonl" \
     --out "$tmp/corpus"
   run_logged train "${mpi[@]}" -np 2 "$ntm" train --config "$config" --corpus "$tmp/corpus" \
     --out "$tmp/model" --set train.epochs=20
@@ -102,6 +111,25 @@ make_runs() {
   done
   run_logged report "$ntm" report --out "$tmp/report" "$tmp/corpus" "$tmp/model" \
     "$tmp/scores-p1" "$tmp/scores-p2"
+}
+
+# No document text in any report file (report.html, .json, .md, run files).
+check_no_document_text() {
+  local dir=$1 needle failed=0 written
+  written=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["documents"]["written"])' \
+    "$tmp/corpus/manifest.json")
+  if [[ $written -ne $(wc -l <"$tmp/input.jsonl") ]]; then
+    echo "FAIL the planted note was not tokenized ($written documents written)"
+    return 1
+  fi
+  for needle in "$planted_sentence" "${planted_words[@]}"; do
+    if grep -rqiF -- "$needle" "$dir"; then
+      echo "FAIL the planted note's text ($needle) is in $(grep -rliF -- "$needle" "$dir" | head -n 1)"
+      failed=1
+    fi
+  done
+  [[ $failed -eq 0 ]] && echo "ok   the planted note's sentence and words are in no report file"
+  return "$failed"
 }
 
 # The report a user opens must stay self-contained and script-free.
@@ -427,6 +455,7 @@ main() {
     make_runs
     report=$tmp/report/report.html
     echo "ok   runs and report built in $((SECONDS - start)) s"
+    check_no_document_text "$tmp/report" || status=1
   fi
   check_static_report "$report" || status=1
   inject_checker "$report" "$tmp/checked.html"
