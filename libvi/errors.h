@@ -14,7 +14,7 @@ enum ExitCode : int {
   kExitUsage = 64,       // EX_USAGE: bad command line or config
   kExitDataErr = 65,     // EX_DATAERR: malformed input data
   kExitNoInput = 66,     // EX_NOINPUT: input missing or unreadable
-  kExitSoftware = 70,    // EX_SOFTWARE: internal error, not implemented
+  kExitSoftware = 70,    // EX_SOFTWARE: internal error
   kExitCantCreate = 73,  // EX_CANTCREAT: cannot create output
   kExitIoErr = 74,       // EX_IOERR: I/O error while reading or writing
   kExitTempFail = 75,    // EX_TEMPFAIL: try again (lock held, SIGTERM)
