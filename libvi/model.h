@@ -33,10 +33,10 @@ struct ModelOptions {
   double dropout = 0.2;                     // drop probability after layer 2, in [0, 1)
   double alpha = 1.0;                       // symmetric Dirichlet prior, > 0
   double batch_norm_eps = 1e-5;             // added to the variance, > 0
-  // lda: std of the initial topic logits, ≥ 0. 0.3, not 0.1: near-uniform
-  // initial topics drift together toward the corpus word frequencies; 1.0
-  // learns small corpora slowly (docs/benchmarks.md, "Topic quality").
-  double decoder_init_scale = 0.3;
+  // lda: std of the initial topic logits, ≥ 0. Larger values give more
+  // diverse topics but learn small corpora more slowly; the learning rate
+  // matters far more (docs/benchmarks.md, "Topic quality").
+  double decoder_init_scale = 0.1;
   uint64_t init_seed = 1;  // seed of the parameter initialisation
 };
 

@@ -51,7 +51,7 @@ struct ModelConfig {
   int hidden = 100;                 // width of both encoder layers
   double dropout = 0.2;             // encoder dropout during training
   double alpha = 1.0;               // symmetric Dirichlet prior concentration
-  double decoder_init_scale = 0.3;  // lda: std of the initial topic logits
+  double decoder_init_scale = 0.1;  // lda: std of the initial topic logits
 };
 
 // Data-parallel training (`ntm train`).

@@ -42,11 +42,11 @@ while [[ $# -gt 0 ]]; do
 done
 if [[ ${#variants[@]} -eq 0 ]]; then
   variants=(
-    "init 0.1, lr 0.002 (AVITM)|--set model.decoder_init_scale=0.1 --set train.learning_rate=0.002"
-    "init 0.3, lr 0.002 (default)|--set model.decoder_init_scale=0.3 --set train.learning_rate=0.002"
+    "init 0.1, lr 0.002 (default)|--set model.decoder_init_scale=0.1 --set train.learning_rate=0.002"
+    "init 0.3, lr 0.002|--set model.decoder_init_scale=0.3 --set train.learning_rate=0.002"
     "init 1.0, lr 0.002|--set model.decoder_init_scale=1 --set train.learning_rate=0.002"
-    "init 0.1, lr 0.01|--set model.decoder_init_scale=0.1 --set train.learning_rate=0.01"
-    "init 0.3, lr 0.01 (demo)|--set model.decoder_init_scale=0.3 --set train.learning_rate=0.01"
+    "init 0.1, lr 0.01 (demo)|--set model.decoder_init_scale=0.1 --set train.learning_rate=0.01"
+    "init 0.3, lr 0.01|--set model.decoder_init_scale=0.3 --set train.learning_rate=0.01"
     "init 1.0, lr 0.01|--set model.decoder_init_scale=1 --set train.learning_rate=0.01"
     "prodlda, lr 0.002|--set model.decoder=prodlda --set train.learning_rate=0.002"
   )

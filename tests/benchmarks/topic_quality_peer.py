@@ -55,7 +55,7 @@ def main():
     parser.add_argument("topics", type=int)
     parser.add_argument("models", nargs="*")
     parser.add_argument("--sklearn-iter", type=int, default=100)
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     counts = scipy.io.mmread(f"{args.bow_dir}/bow.mtx").tocsr()
     presence = (counts > 0).astype(np.float64).tocsc()
     print(f"{'model':40s} {'NPMI':>7s} {'diversity':>9s}")
