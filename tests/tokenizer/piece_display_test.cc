@@ -11,7 +11,6 @@
 #include <unordered_map>
 
 #include "tests/tokenizer/test_util.h"
-#include "tokenizer/document_tokenizer.h"
 #include "tokenizer/piece_model.h"
 
 namespace ntm {
@@ -24,13 +23,7 @@ constexpr std::string_view kRareWord = "quorvandelbrix";
 // Training sentences of 300 MTSamples notes, the rare word planted in two.
 const std::vector<std::string>& Sentences() {
   static const std::vector<std::string> sentences = [] {
-    DocumentTokenizer tokenizer;
-    std::vector<std::string> out;
-    std::string sentence;
-    for (const std::string& text : testing::CorpusTexts("mtsamples.jsonl", 300)) {
-      tokenizer.TrainingSentence(text, sentence);
-      out.push_back(sentence);
-    }
+    std::vector<std::string> out = testing::TrainingSentences("mtsamples.jsonl", 300);
     for (size_t planted : {3, 7}) {
       out[planted] += ' ';
       out[planted].append(kRareWord);

@@ -6,23 +6,14 @@
 
 #include "libvi/errors.h"
 #include "tests/tokenizer/test_util.h"
-#include "tokenizer/document_tokenizer.h"
 
 namespace ntm {
 namespace {
 
 // Training sentences of the first `n` MTSamples notes (built once).
 const std::vector<std::string>& Sample() {
-  static const std::vector<std::string> sentences = [] {
-    DocumentTokenizer tokenizer;
-    std::vector<std::string> out;
-    std::string sentence;
-    for (const std::string& text : testing::CorpusTexts("mtsamples.jsonl", 200)) {
-      tokenizer.TrainingSentence(text, sentence);
-      out.push_back(sentence);
-    }
-    return out;
-  }();
+  static const std::vector<std::string> sentences =
+      testing::TrainingSentences("mtsamples.jsonl", 200);
   return sentences;
 }
 

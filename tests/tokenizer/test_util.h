@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/document_tokenizer.h"
 #include "tokenizer/readers.h"
 
 namespace ntm::testing {
@@ -99,6 +100,19 @@ inline std::vector<std::string> CorpusTexts(const std::string& name, size_t n) {
   RawDocument doc;
   while (texts.size() < n && reader->Next(doc)) texts.push_back(doc.text);
   return texts;
+}
+
+// SentencePiece training sentences (normalized words joined by spaces) of the
+// first `n` documents of a shared corpus, as `ntm tokenize` samples them.
+inline std::vector<std::string> TrainingSentences(const std::string& name, size_t n) {
+  DocumentTokenizer tokenizer;
+  std::vector<std::string> sentences;
+  std::string sentence;
+  for (const std::string& text : CorpusTexts(name, n)) {
+    tokenizer.TrainingSentence(text, sentence);
+    sentences.push_back(sentence);
+  }
+  return sentences;
 }
 
 }  // namespace ntm::testing
