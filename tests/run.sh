@@ -9,12 +9,13 @@
 #              NTM_CTEST_ARGS (ctest arguments; default "-LE slurm-smoke", e.g. "-L unit").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium: the browser test (label browser) opens report.html in it.
+# chromium (and the fonts it recommends): the browser test (label browser)
+# opens report.html in it.
 # clang and its runtime libraries: the sanitizer build and libFuzzer (below).
 if [[ ${NTM_SANITIZERS:-1} != 0 ]]; then
-  bash jobs/setup-debian.sh chromium clang libclang-rt-14-dev
+  bash jobs/setup-debian.sh chromium fonts-liberation clang libclang-rt-14-dev
 else
-  bash jobs/setup-debian.sh chromium
+  bash jobs/setup-debian.sh chromium fonts-liberation
 fi
 
 build=${NTM_BUILD_DIR:-build-tests}

@@ -293,8 +293,9 @@ PY
 run_chromium() {
   local name=$1
   shift
-  if ! timeout 60 "$chromium" --headless=new --no-sandbox --disable-gpu --no-first-run \
-    --user-data-dir="$tmp/chromium-profile-$name" "$@" 2>"$tmp/$name.err"; then
+  # --disable-dev-shm-usage: containers often have a 64 MB /dev/shm.
+  if ! timeout 60 "$chromium" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --user-data-dir="$tmp/chromium-profile-$name" "$@" 2>"$tmp/$name.err"; then
     echo "FAIL chromium ($name) failed or timed out; its stderr:" >&2
     tail -n 30 "$tmp/$name.err" >&2
     return 1
