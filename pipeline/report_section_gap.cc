@@ -97,6 +97,11 @@ void AddGap(const ScoresRun& run, bool with_heading, ReportSection& section) {
 
 ReportSection GapSection(const ReportData& data) {
   ReportSection section{"gap", "Amortization gap", {}};
+  section.blocks.push_back(ReportText{
+      "The gap of a document is ELBO(ln-vi) − ELBO(amortized) (Cremer et al. 2018): what the "
+      "encoder's one-pass posterior loses against optimising that document's posterior to "
+      "convergence. The share closed by refined after n steps is Σ (ELBO(refined after n) − "
+      "ELBO(amortized)) / Σ gap, summed over all documents."});
   if (data.scores.empty()) {
     section.blocks.push_back(ReportNote{
         "No scores folder was given. Add a SCORES_DIR scored with amortized and ln-vi to see the "

@@ -182,6 +182,10 @@ ReportSection ThroughputSection(const ReportData& data) {
     section.blocks.push_back(ReportNote{kNoScores});
     return section;
   }
+  section.blocks.push_back(ReportText{
+      "Documents scored per second of wall time, over all ranks and per rank. \"10 M notes "
+      "take\" is 10,000,000 divided by the all-rank rate: the same ranks, the same kind of "
+      "notes."});
   section.blocks.push_back(ThroughputFigure(data));
   section.blocks.push_back(ThroughputTable(data));
   AddSpeedups(data, section);
@@ -194,6 +198,12 @@ ReportSection QualitySection(const ReportData& data) {
     section.blocks.push_back(ReportNote{kNoScores});
     return section;
   }
+  section.blocks.push_back(ReportText{
+      "Document-completion perplexity: each method infers θ from half of the tokens of held-out "
+      "documents (score.heldout_fraction of them) and the other half is scored with Σ_k θ_k "
+      "β_kw; lower is better, and it compares methods of different families. Mean ELBO: nats "
+      "per document, higher is better. Mean L1 of θ to classical: Σ|θ − θ_classical| averaged "
+      "over documents (0 to 2)."});
   bool any_computed = false;
   ReportTable table = QualityTable(data, any_computed);
   ReportFigure perplexity = PerplexityFigure(data);

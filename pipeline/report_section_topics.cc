@@ -216,6 +216,11 @@ ReportTable LibraryTable(const std::vector<const RunFolder*>& folders) {
 
 ReportSection TopicsSection(const ReportData& data) {
   ReportSection section{"topics", "Topics", {}};
+  section.blocks.push_back(ReportText{
+      "Each topic's most probable terms, as the words they stand for (\"-ly\": a word ending, "
+      "\"registr-\": a word start). NPMI: coherence of the top 10 by document co-occurrence in "
+      "the scored documents, from −1 to 1, higher is better. Diversity: unique share of all "
+      "topics' top 25 (100 %: no term shared). Prevalence: mean θ over documents."});
   const auto sets = TopicSets(data);
   if (sets.empty()) {
     section.blocks.push_back(ReportNote{

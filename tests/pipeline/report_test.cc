@@ -353,6 +353,18 @@ TEST_F(ReportTest, TopicsShowDecodedWords) {
   EXPECT_NE(topics.find("0.120"), std::string::npos);         // NPMI
 }
 
+TEST_F(ReportTest, SectionsSayHowToReadTheirFigures) {
+  const std::vector<std::pair<std::string, std::string>> explanations = {
+      {"throughput", "10,000,000 divided by the all-rank rate"},
+      {"quality", "half of the tokens of held-out"},
+      {"gap", "ELBO(ln-vi) \xE2\x88\x92 ELBO(amortized)"},
+      {"topics", "a word ending"}};
+  for (const auto& [id, phrase] : explanations) {
+    EXPECT_NE(SectionHtml(html_, id).find(phrase), std::string::npos) << id;
+    EXPECT_NE(md_.find(phrase), std::string::npos) << id;
+  }
+}
+
 TEST_F(ReportTest, MissingLnViGivesAHelpfulNote) {
   const std::string gap = SectionHtml(html_, "gap");
   EXPECT_NE(gap.find("class=\"note\""), std::string::npos);
