@@ -20,6 +20,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,7 +98,8 @@ class ScoreE2e : public ::testing::Test {
                                 " --out " + Corpus()));
     setup_.push_back(RunCommand(kNtm + " tokenize" + c + " --input " + (*dir_ / "in/other.jsonl") +
                                 " --out " + (*dir_ / "other") + " --set vocab.mode=words"));
-    setup_.push_back(RunCommand(kNtm + " train" + c + " --corpus " + Corpus() + " --out " + Model()));
+    setup_.push_back(
+        RunCommand(kNtm + " train" + c + " --corpus " + Corpus() + " --out " + Model()));
     setup_.push_back(RunCommand(kNtm + " train" + c + " --corpus " + Corpus() + " --out " +
                                 ProdLdaModel() + " --set model.decoder=prodlda"));
     // Every method at P = 1, 2, 3.
@@ -158,9 +160,9 @@ TEST_F(ScoreE2e, ThetaElboAndGapAreConsistent) {
   ASSERT_EQ(scores_[1].exit_code, 0) << scores_[1].output;
   const fs::path out = Scores(1);
   // Documents in corpus order.
-  ASSERT_EQ(RunCommand(kNtm + " export-bow --corpus " + Corpus() + " --out " + (*dir_ / "bow"))
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunCommand(kNtm + " export-bow --corpus " + Corpus() + " --out " + (*dir_ / "bow")).exit_code,
+      0);
   const auto ids = Lines(ReadFile(out / "doc_ids.txt"));
   EXPECT_TRUE(ids == Lines(ReadFile(*dir_ / "bow/doc_ids.txt"))) << "doc_ids.txt order";
   ASSERT_EQ(ids.size(), static_cast<size_t>(kDocs));
@@ -198,7 +200,8 @@ TEST_F(ScoreE2e, ThetaElboAndGapAreConsistent) {
   const auto csv = Lines(ReadFile(out / "scores.csv"));
   ASSERT_EQ(csv.size(), static_cast<size_t>(kDocs + 1));
   std::string header = "doc_id,tokens";
-  for (const auto& m : kMethods) header += "," + m + "_top_topic," + m + "_top_weight," + m + "_elbo";
+  for (const auto& m : kMethods)
+    header += "," + m + "_top_topic," + m + "_top_weight," + m + "_elbo";
   EXPECT_EQ(csv[0], header);
   for (int64_t d = 0; d < kDocs; ++d) {
     const std::string& row = csv[d + 1];
@@ -253,6 +256,14 @@ TEST_F(ScoreE2e, ThetaElboAndGapAreConsistent) {
     EXPECT_NEAR(j.at("mean_elbo").get<double>(), mean, 1e-9 * std::fabs(mean)) << m;
   }
   EXPECT_EQ(q.at("topics").at("top_terms").size(), static_cast<size_t>(kTopics));
+  // The corpus is in pieces mode: each topic also as ten distinct readable words.
+  const auto& words = q.at("topics").at("top_words");
+  ASSERT_EQ(words.size(), static_cast<size_t>(kTopics));
+  for (const auto& topic : words) {
+    std::set<std::string> distinct(topic.begin(), topic.end());
+    EXPECT_EQ(distinct.size(), 10u);
+    for (const std::string& w : distinct) EXPECT_EQ(w.find("\xE2\x96\x81"), std::string::npos);
+  }
 }
 
 TEST_F(ScoreE2e, RawInputScoresLikeTheTokenizedCorpus) {
@@ -309,8 +320,8 @@ TEST_F(ScoreE2e, ProdLdaRefusesClassicalButScoresAmortized) {
   EXPECT_NE(r.output.find("prodlda"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out)) << "an output folder was created for a refused run";
   const std::string ok = *dir_ / "prodlda-amortized";
-  const auto a = Score(1, "--corpus " + Corpus(), ok, {"amortized", "refined", "ln-vi"},
-                       ProdLdaModel());
+  const auto a =
+      Score(1, "--corpus " + Corpus(), ok, {"amortized", "refined", "ln-vi"}, ProdLdaModel());
   ASSERT_EQ(a.exit_code, 0) << a.output;
   const NpyMatrix theta = ReadNpyMatrix(fs::path(ok) / "theta-amortized.npy");
   ASSERT_EQ(theta.rows, kDocs);
