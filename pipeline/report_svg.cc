@@ -319,8 +319,14 @@ std::string Markers(const HistogramChart& chart, const Frame& f, const Axis& x,
     const auto& [label, value] = chart.markers[m];
     if (!std::isfinite(value)) continue;
     const double mx = f.X(x, to_axis(value));
-    const bool left = value == lowest && lowest < highest;
-    const double y = f.top + 12 + (lowest < highest ? 0.0 : 14.0 * static_cast<double>(m));
+    // 11 px bold labels: about 6.5 px per character. A label that would reach
+    // the y axis goes right of its line, one row lower.
+    const bool fits_left = mx - 4 - 6.5 * static_cast<double>(label.size()) >= f.left;
+    const bool distinct = lowest < highest;
+    const bool is_lowest = distinct && value == lowest;
+    const bool left = is_lowest && fits_left;
+    const double row = distinct ? (is_lowest && !fits_left ? 1.0 : 0.0) : static_cast<double>(m);
+    const double y = f.top + 12 + 14.0 * row;
     svg += Line(mx, f.top, mx, f.bottom, m == 0 ? "marker" : "marker alt");
     svg += Text(left ? mx - 4 : mx + 4, y, label, left ? "end" : "start",
                 m == 0 ? " class=\"marker-label\"" : " class=\"marker-label alt\"");
