@@ -155,8 +155,10 @@ ReportFigure EpochFigure(const ModelRun& m) {
                       std::nullopt};
 }
 
-void AddModel(const ModelRun& m, bool with_heading, ReportSection& section) {
-  if (with_heading) section.blocks.push_back(ReportHeading{m.name});
+// One model's curves and figures; `compared`: one of several, whose figures
+// the side-by-side table above already shows.
+void AddModel(const ModelRun& m, bool compared, ReportSection& section) {
+  if (compared) section.blocks.push_back(ReportHeading{m.name});
   if (!m.has_train_log) {
     section.blocks.push_back(ReportNote{m.name +
                                         " has no train_log.jsonl: `ntm train` writes it "
@@ -166,12 +168,58 @@ void AddModel(const ModelRun& m, bool with_heading, ReportSection& section) {
   if (!m.elbo_per_token.empty() || !m.validation_elbo_per_token.empty()) {
     section.blocks.push_back(ElboFigure(m));
   }
-  auto rows = TrainingFigures(m);
-  AddEpochFigures(m, rows);
-  section.blocks.push_back(FigureTable(std::move(rows)));
+  if (!compared) {
+    auto rows = TrainingFigures(m);
+    AddEpochFigures(m, rows);
+    section.blocks.push_back(FigureTable(std::move(rows)));
+  }
   if (m.epochs.size() > 1) section.blocks.push_back(EpochFigure(m));
   if (!m.epochs.empty() && m.epochs.size() <= kMaxEpochRows)
     section.blocks.push_back(EpochTable(m));
+}
+
+// Each model's figures (TrainingFigures and AddEpochFigures), one column per
+// model, rows by figure in the order they first appear.
+ReportTable ModelFiguresSideBySide(const std::vector<ModelRun>& models) {
+  std::vector<std::string> header = {"Figure"};
+  std::vector<bool> numeric = {false};
+  std::vector<std::vector<std::vector<std::string>>> columns;
+  std::vector<std::string> labels;
+  for (const auto& m : models) {
+    header.push_back(m.name);
+    numeric.push_back(true);
+    auto rows = TrainingFigures(m);
+    AddEpochFigures(m, rows);
+    for (const auto& row : rows) {
+      if (std::find(labels.begin(), labels.end(), row[0]) == labels.end()) labels.push_back(row[0]);
+    }
+    columns.push_back(std::move(rows));
+  }
+  ReportTable table = MakeTable(header, numeric);
+  for (const auto& label : labels) {
+    std::vector<std::string> row = {label};
+    for (const auto& rows : columns) {
+      const auto it =
+          std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r[0] == label; });
+      row.push_back(it == rows.end() ? "\xE2\x80\x94" : (*it)[1]);
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+// Two or more models: their validation curves on one chart, their figures side by side.
+void AddModelComparison(const std::vector<ModelRun>& models, ReportSection& section) {
+  LineChart chart{
+      "Validation ELBO per token by training step, all models", "step", "ELBO per token", {}};
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (models[i].validation_elbo_per_token.empty()) continue;
+    chart.series.push_back(
+        Curve(models[i].name, models[i].validation_elbo_per_token, PaletteColor(i)));
+  }
+  section.blocks.push_back(ReportHeading{"All models"});
+  if (chart.series.size() > 1) section.blocks.push_back(ReportFigure{chart, std::nullopt});
+  section.blocks.push_back(ModelFiguresSideBySide(models));
 }
 
 }  // namespace
@@ -194,6 +242,7 @@ ReportSection TrainingSection(const ReportData& data) {
         "No model folder was given. Add the MODEL_DIR written by `ntm train` (the folder with "
         "model.bin and train_log.jsonl) to `ntm report` to see the training curves."});
   }
+  if (data.models.size() > 1) AddModelComparison(data.models, section);
   for (const auto& m : data.models) AddModel(m, data.models.size() > 1, section);
   return section;
 }

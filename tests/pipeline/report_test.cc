@@ -560,6 +560,27 @@ TEST(ReportEnvironmentTest, FoldersWithTheSameLibrariesShareAColumn) {
   EXPECT_NE(environment.find("3.4.1"), std::string::npos);
 }
 
+// Two models (e.g. two configs): validation curves on one chart, figures in one
+// table with a column per model (not repeated per model below it).
+TEST(ReportTrainingTest, TwoModelsAreComparedSideBySide) {
+  Fixture f;
+  const fs::path other = f.tmp / "model-lr01";
+  fs::copy(f.model, other, fs::copy_options::recursive);
+  RunReportOn({f.model.string(), other.string()}, f.out);
+  const std::string training = SectionHtml(ReadBytes(f.out / "report.html"), "training");
+  EXPECT_NE(training.find("Validation ELBO per token by training step, all models"),
+            std::string::npos);
+  EXPECT_NE(training.find("<th class=\"num\">model</th><th class=\"num\">model-lr01</th>"),
+            std::string::npos);
+  size_t count = 0;
+  for (size_t at = training.find("Best validation ELBO per token"); at != std::string::npos;
+       at = training.find("Best validation ELBO per token", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 1u);
+  EXPECT_NE(training.find("ELBO per token by training step (model-lr01)"), std::string::npos);
+}
+
 TEST(ReportErrorTest, OnlyAScoresFolderStillGivesAReport) {
   Fixture f;
   RunReportOn({f.p2.string()}, f.out);
