@@ -104,8 +104,7 @@ std::vector<std::vector<std::string>> TopTerms(const NpyMatrix& topics,
   std::vector<std::string> names;
   for (const auto& piece : pieces) names.push_back(DecodePiece(piece));
   std::vector<std::vector<std::string>> terms;
-  // Candidates beyond n: several pieces can share one readable word.
-  const int64_t keep = std::min<int64_t>(4 * static_cast<int64_t>(n), topics.cols);
+  const int64_t keep = std::min<int64_t>(ReadableWordCandidates(n), topics.cols);
   std::vector<int32_t> order(topics.cols);
   for (int64_t k = 0; k < topics.rows; ++k) {
     const float* row = topics.values.data() + k * topics.cols;

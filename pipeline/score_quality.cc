@@ -158,11 +158,11 @@ nlohmann::json GapJson(std::vector<double> gaps, double tokens, const std::vecto
 // Each topic's first ten distinct readable words, from its top pieces.
 std::vector<std::vector<std::string>> QualityAccumulator::TopWords(
     const std::vector<float>& beta, const std::vector<std::string>& words) const {
-  constexpr int32_t kCandidates = 40, kWords = 10;
+  constexpr int32_t kWords = 10;
   const int32_t v = model_.options().vocab_size;
   std::vector<std::vector<std::string>> top;
-  for (const auto& topic :
-       TopTerms(TopicsView{NumTopics(model_), v, beta}, std::min(kCandidates, v))) {
+  for (const auto& topic : TopTerms(TopicsView{NumTopics(model_), v, beta},
+                                    std::min(ReadableWordCandidates(kWords), v))) {
     top.push_back(DistinctTermNames(topic, words, kWords));
   }
   return top;

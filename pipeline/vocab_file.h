@@ -44,6 +44,10 @@ VocabFile ParseVocabFile(std::string_view text, const std::string& name);
 // Reads and parses a vocab.tsv file; MissingInputError if it cannot be opened.
 VocabFile ReadVocabFile(const std::filesystem::path& path);
 
+// How many of a topic's top terms its `n` distinct readable words are drawn
+// from (several pieces can stand for one word).
+constexpr int32_t ReadableWordCandidates(int32_t n) { return 4 * n; }
+
 // The first `n` distinct names of the terms `ids` (a topic's terms by
 // weight): readable words repeat when several pieces stand for one word.
 std::vector<std::string> DistinctTermNames(std::span<const int32_t> ids,
