@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 

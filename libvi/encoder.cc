@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "libvi/prefetch.h"
 
 namespace ntm {

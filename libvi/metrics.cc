@@ -7,8 +7,8 @@
 #include <string>
 #include <unordered_set>
 
-#include "libvi/errors.h"
-#include "libvi/synthetic.h"  // SeededRng, MixSeed
+#include "libvi/base/errors.h"
+#include "libvi/claim_models/synthetic.h"  // SeededRng, MixSeed
 
 namespace ntm {
 namespace {

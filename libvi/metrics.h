@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "libvi/bow.h"
-#include "libvi/classical_vi.h"  // TopicsView
+#include "libvi/inference/classical_vi.h"  // TopicsView
 
 namespace ntm {
 

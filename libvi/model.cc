@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "libvi/rng.h"
 
 namespace ntm {

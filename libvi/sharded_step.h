@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "libvi/aligned_vector.h"
-#include "libvi/communicator.h"
+#include "libvi/base/communicator.h"
 #include "libvi/parameters.h"
 #include "libvi/trainer.h"
 

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <memory>
 
-#include "libvi/errors.h"
-#include "pipeline/log.h"
-#include "pipeline/mpi_communicator.h"
+#include "libvi/base/errors.h"
+#include "pipeline/runtime/log.h"
+#include "pipeline/runtime/mpi_communicator.h"
 #include "pipeline/stages.h"
 
 namespace ntm {

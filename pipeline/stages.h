@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "libvi/communicator.h"
-#include "pipeline/config.h"
+#include "libvi/base/communicator.h"
+#include "pipeline/config/config.h"
 
 namespace ntm {
 

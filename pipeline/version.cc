@@ -5,8 +5,8 @@
 
 #include "pipeline/build_info.h"
 #include "pipeline/git_commit.h"
-#include "pipeline/mpi_communicator.h"
-#include "pipeline/run_info.h"
+#include "pipeline/runtime/mpi_communicator.h"
+#include "pipeline/runtime/run_info.h"
 #include "pipeline/stages.h"
 
 namespace ntm {

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 

@@ -4,7 +4,7 @@
 #include <unicode/casemap.h>
 #include <unicode/normalizer2.h>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tokenizer/utf8.h"
 
 namespace ntm {

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tokenizer/string_table.h"
 
 // Exported by libsentencepiece (spm_train's --minloglevel uses it) but not

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 namespace {

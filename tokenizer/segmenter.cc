@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tokenizer/string_table.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/word_break.h"

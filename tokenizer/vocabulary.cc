@@ -6,7 +6,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 
 namespace ntm {
 namespace {

@@ -12,7 +12,7 @@
 
 #include <vector>
 
-#include "tokenizer/readers.h"
+#include "tokenizer/readers/readers.h"
 
 namespace ntm {
 

@@ -24,9 +24,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "libvi/classical_vi.h"
+#include "libvi/claim_models/synthetic.h"
+#include "libvi/inference/classical_vi.h"
 #include "libvi/special_functions.h"
-#include "libvi/synthetic.h"
 
 namespace {
 

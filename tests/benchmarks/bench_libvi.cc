@@ -37,8 +37,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "libvi/classical_vi.h"
-#include "libvi/inference.h"
+#include "libvi/inference/classical_vi.h"
+#include "libvi/inference/logistic_normal.h"
 #include "libvi/model.h"
 #include "libvi/rng.h"
 #include "libvi/trainer.h"

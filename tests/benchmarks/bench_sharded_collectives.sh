@@ -2,7 +2,7 @@
 # bench_sharded_collectives.sh — the data path of one training step: one
 # MPI_Allreduce of the reduce buffer (P = 1 path, and ntm before the sharded
 # step) against the sharded step's reduce-scatter + all-gather, in the
-# variants pipeline/mpi_communicator.cc chooses between.
+# variants pipeline/runtime/mpi_communicator.cc chooses between.
 #
 # Usage:
 #   bash tests/benchmarks/bench_sharded_collectives.sh [--ranks 2] [--reps 200]

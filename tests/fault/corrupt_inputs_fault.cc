@@ -263,7 +263,7 @@ TEST_F(CorruptInputs, ExportBowAndReportRejectDamagedInputs) {
 
 // Fixed bug (fault campaign): `ntm score` did not compare model.bin's metadata
 // (vocab_checksum, vocab_size) with the bundle's vocab.tsv (now
-// CheckModelMatchesVocabulary in pipeline/model_file.cc). A bundle whose
+// CheckModelMatchesVocabulary in pipeline/io/model_file.cc). A bundle whose
 // model.bin was trained on another corpus therefore
 //  - scores silently with the wrong vocabulary when both have the same V
 //    (exit 0, meaningless theta), and
@@ -296,7 +296,7 @@ TEST_F(CorruptInputs, ScoreRejectsModelBinOfAnotherVocabularyInTheBundle) {
 }
 
 // Fixed bug 6b (docs/reliability.md): report's JSON reader
-// (pipeline/report_json_read.cc ParseJson) caught only json::parse_error; a
+// (pipeline/report/json_read.cc ParseJson) caught only json::parse_error; a
 // value out of double range made it exit 70 ("internal error:
 // [json.exception.out_of_range.406] ...") instead of 65 naming the file.
 TEST_F(CorruptInputs, ReportRejectsNumberOutOfRangeNamingTheFile) {

@@ -1,4 +1,4 @@
-// libFuzzer target: pipeline/config.h ParseConfig (YAML via yaml-cpp, strict
+// libFuzzer target: pipeline/config/config.h ParseConfig (YAML via yaml-cpp, strict
 // keys and ranges) and --set overrides.
 //
 // Input: YAML text; if it holds NUL bytes, the parts after the first NUL are
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "libvi/errors.h"
-#include "pipeline/config.h"
+#include "libvi/base/errors.h"
+#include "pipeline/config/config.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-// libFuzzer target: the CSV reader (tokenizer/readers.h OpenReader), plain or
+// libFuzzer target: the CSV reader (tokenizer/readers/readers.h OpenReader), plain or
 // gzip, whole and split into byte ranges (the record-boundary scan of ranks
 // with begin > 0). See reader_fuzz.h.
 #include "tests/fuzz/reader_fuzz.h"

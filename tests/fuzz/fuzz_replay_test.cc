@@ -20,13 +20,13 @@
 #include <string>
 #include <vector>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "libvi/model.h"
 #include "libvi/trainer.h"
-#include "pipeline/model_file.h"
-#include "pipeline/shard.h"
-#include "pipeline/vocab_file.h"
-#include "tokenizer/readers.h"
+#include "pipeline/io/model_file.h"
+#include "pipeline/io/shard.h"
+#include "pipeline/io/vocab_file.h"
+#include "tokenizer/readers/readers.h"
 
 #define NTM_FUZZ_TARGET(name) extern "C" int NtmFuzzReplay_##name(const uint8_t*, size_t);
 NTM_FUZZ_TARGET(jsonl)
@@ -204,7 +204,7 @@ TEST(FuzzRegression, VocabParserRejectsPieceWithCarriageReturn) {
   EXPECT_THROW(ntm::ParseVocabFile(input, "vocab.tsv"), ntm::InputError);
 }
 
-// Bug 6 (fixed in tokenizer/jsonl_reader.cc). The JSONL reader caught only
+// Bug 6 (fixed in tokenizer/readers/jsonl_reader.cc). The JSONL reader caught only
 // json::parse_error; a number outside double range ("1e999", in any field or
 // as a whole line) made nlohmann throw json::out_of_range, which escaped the
 // reader: `ntm tokenize` stopped the whole run with exit 70 even with

@@ -1,4 +1,4 @@
-// libFuzzer target: the JSONL reader (tokenizer/readers.h OpenReader), plain or
+// libFuzzer target: the JSONL reader (tokenizer/readers/readers.h OpenReader), plain or
 // gzip, whole and split into byte ranges. See reader_fuzz.h.
 #include "tests/fuzz/reader_fuzz.h"
 

@@ -2,7 +2,7 @@
 //
 // Input byte 0 picks the mode:
 //  - container (even): the rest is a model.bin file, read by
-//    pipeline/model_file.h ReadModelFile (magic, version, lengths, checksum);
+//    pipeline/io/model_file.h ReadModelFile (magic, version, lengths, checksum);
 //    a file that passes has its state handed to the two deserialisers;
 //  - state (odd): the rest is libvi's state blob itself, handed straight to
 //    Model::Deserialize and Trainer::Deserialize (libvi/model.h, trainer.h),
@@ -13,10 +13,10 @@
 #include <span>
 #include <string_view>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "libvi/model.h"
 #include "libvi/trainer.h"
-#include "pipeline/model_file.h"
+#include "pipeline/io/model_file.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

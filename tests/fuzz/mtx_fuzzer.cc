@@ -1,11 +1,11 @@
-// libFuzzer target: pipeline/bow_export.h ParseMatrixMarket (the strict
+// libFuzzer target: pipeline/export/bow_export.h ParseMatrixMarket (the strict
 // reader of what `ntm export-bow` writes). Checks: only ntm::Error escapes; an
 // accepted matrix has one row, column and value per entry, indices in range.
 #include <cstdint>
 #include <string_view>
 
-#include "libvi/errors.h"
-#include "pipeline/bow_export.h"
+#include "libvi/base/errors.h"
+#include "pipeline/export/bow_export.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

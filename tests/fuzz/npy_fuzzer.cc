@@ -1,12 +1,12 @@
-// libFuzzer target: pipeline/npy.h ReadNpyMatrix and ReadNpyFloat64Vector on
+// libFuzzer target: pipeline/io/npy.h ReadNpyMatrix and ReadNpyFloat64Vector on
 // an in-memory file. Checks: only ntm::Error escapes; an accepted matrix holds
 // rows × cols values. Huge shapes in the header must be rejected against the
 // file length, not allocated (libFuzzer's malloc limit reports that).
 #include <cstdint>
 #include <string_view>
 
-#include "libvi/errors.h"
-#include "pipeline/npy.h"
+#include "libvi/base/errors.h"
+#include "pipeline/io/npy.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

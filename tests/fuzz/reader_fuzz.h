@@ -14,10 +14,10 @@
 #include <string_view>
 #include <vector>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tests/fuzz/fuzz_util.h"
-#include "tokenizer/byte_stream.h"
-#include "tokenizer/readers.h"
+#include "tokenizer/readers/byte_stream.h"
+#include "tokenizer/readers/readers.h"
 
 namespace ntm::fuzz {
 

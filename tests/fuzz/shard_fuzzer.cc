@@ -1,4 +1,4 @@
-// libFuzzer target: pipeline/shard.h ShardReader on an in-memory file.
+// libFuzzer target: pipeline/io/shard.h ShardReader on an in-memory file.
 //
 // Input byte 0 picks the mode:
 //  - raw (even): the rest is the file, read with and without checksum
@@ -19,8 +19,8 @@
 #include <cstring>
 #include <string>
 
-#include "libvi/errors.h"
-#include "pipeline/shard.h"
+#include "libvi/base/errors.h"
+#include "pipeline/io/shard.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target: pipeline/vocab_file.h ParseVocabFile. Checks: only
+// libFuzzer target: pipeline/io/vocab_file.h ParseVocabFile. Checks: only
 // ntm::Error escapes; an accepted vocabulary has one df and cf per piece, no
 // empty or repeated piece, and can be written back (FormatVocabFile throws
 // std::invalid_argument on pieces a reader must have rejected) and re-read to
@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "libvi/errors.h"
-#include "pipeline/vocab_file.h"
+#include "libvi/base/errors.h"
+#include "pipeline/io/vocab_file.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,8 +6,8 @@
 #include <numeric>
 #include <vector>
 
-#include "libvi/errors.h"
-#include "libvi/synthetic.h"
+#include "libvi/base/errors.h"
+#include "libvi/claim_models/synthetic.h"
 
 namespace ntm {
 namespace {

@@ -11,7 +11,7 @@
 #include <set>
 #include <string>
 
-#include "libvi/inference.h"
+#include "libvi/inference/logistic_normal.h"
 #include "libvi/trainer.h"
 #include "tests/libvi/model_test_util.h"
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "libvi/rng.h"
 #include "libvi/trainer.h"
 #include "tests/libvi/model_test_util.h"

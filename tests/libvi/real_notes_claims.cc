@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "libvi/inference.h"
+#include "libvi/inference/logistic_normal.h"
 #include "libvi/model.h"
 #include "libvi/rng.h"
 #include "libvi/trainer.h"

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tests/libvi/model_test_util.h"
 #include "tests/libvi/thread_communicator.h"
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "libvi/communicator.h"
+#include "libvi/base/communicator.h"
 
 namespace ntm::testing {
 

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tests/libvi/model_test_util.h"
 
 namespace ntm {

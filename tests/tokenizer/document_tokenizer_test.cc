@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "libvi/errors.h"
+#include "libvi/base/errors.h"
 #include "tests/tokenizer/test_util.h"
 
 namespace ntm {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tokenizer/document_tokenizer.h"
-#include "tokenizer/readers.h"
+#include "tokenizer/readers/readers.h"
 
 namespace ntm::testing {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "tokenizer/document_tokenizer.h"
-#include "tokenizer/readers.h"
+#include "tokenizer/readers/readers.h"
 #include "tokenizer/vocabulary.h"
 
 namespace {

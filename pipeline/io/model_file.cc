@@ -1,0 +1,115 @@
+#include "pipeline/io/model_file.h"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "libvi/base/errors.h"
+#include "pipeline/io/atomic_file.h"
+#include "pipeline/io/checksum.h"
+#include "pipeline/io/vocab_file.h"
+
+namespace ntm {
+namespace {
+
+constexpr char kMagic[8] = {'N', 'T', 'M', 'M', 'O', 'D', 'E', 'L'};
+constexpr char kEndMagic[8] = {'N', 'T', 'M', 'E', 'N', 'D', '\0', '\0'};
+
+template <typename T>
+void Append(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+// Reads fixed-size fields from the file image, failing on truncation.
+class Cursor {
+ public:
+  Cursor(const std::string& bytes, const std::string& name) : bytes_(bytes), name_(name) {}
+  std::string_view Take(uint64_t n) {
+    if (n > bytes_.size() - pos_) {
+      throw InputError(name_ + ": truncated (needs " + std::to_string(pos_ + n) + " bytes, has " +
+                       std::to_string(bytes_.size()) + ")");
+    }
+    std::string_view out(bytes_.data() + pos_, n);
+    pos_ += n;
+    return out;
+  }
+  template <typename T>
+  T Get() {
+    T value;
+    std::memcpy(&value, Take(sizeof value).data(), sizeof value);
+    return value;
+  }
+  size_t pos() const { return pos_; }
+
+ private:
+  const std::string& bytes_;
+  const std::string& name_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+void WriteModelFile(const std::filesystem::path& path, const ModelFileContents& contents) {
+  std::string bytes(kMagic, sizeof kMagic);
+  Append(bytes, kModelFormatVersion);
+  Append(bytes, static_cast<uint64_t>(contents.metadata_json.size()));
+  bytes += contents.metadata_json;
+  Append(bytes, static_cast<uint64_t>(contents.state.size()));
+  bytes.append(reinterpret_cast<const char*>(contents.state.data()), contents.state.size());
+  Append(bytes, ChecksumBytes(bytes));
+  bytes.append(kEndMagic, sizeof kEndMagic);
+  AtomicFileWriter writer(path);
+  writer.Write(bytes);
+  writer.Commit();
+}
+
+ModelFileContents ReadModelFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MissingInputError(path.string() + ": cannot open the model file");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string name = path.string();
+  Cursor cursor(bytes, name);
+  if (cursor.Take(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
+    throw InputError(name + ": not an ntm model file (wrong magic)");
+  }
+  const auto version = cursor.Get<uint32_t>();
+  if (version != kModelFormatVersion) {
+    throw InputError(name + ": model format version " + std::to_string(version) +
+                     " is not supported (this ntm reads version " +
+                     std::to_string(kModelFormatVersion) + ")");
+  }
+  ModelFileContents contents;
+  contents.metadata_json = std::string(cursor.Take(cursor.Get<uint64_t>()));
+  const std::string_view state = cursor.Take(cursor.Get<uint64_t>());
+  contents.state.assign(state.begin(), state.end());
+  const uint64_t expected = ChecksumBytes(std::string_view(bytes.data(), cursor.pos()));
+  if (cursor.Get<uint64_t>() != expected)
+    throw InputError(name + ": checksum mismatch (corrupted)");
+  if (cursor.Take(sizeof kEndMagic) != std::string_view(kEndMagic, sizeof kEndMagic) ||
+      cursor.pos() != bytes.size()) {
+    throw InputError(name + ": trailing bytes after the end marker (corrupted)");
+  }
+  return contents;
+}
+
+void CheckModelMatchesVocabulary(const ModelFileContents& file, const Model& model,
+                                 const std::filesystem::path& model_path,
+                                 const std::filesystem::path& vocab_path) {
+  const VocabFile vocab = ReadVocabFile(vocab_path.string());
+  std::string recorded;
+  try {
+    recorded = nlohmann::json::parse(file.metadata_json).at("vocab_checksum").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(model_path.string() + ": metadata has no valid vocab_checksum");
+  }
+  const auto vocab_size = static_cast<int64_t>(vocab.pieces.size());
+  if (recorded != ChecksumHex(vocab.checksum) || model.options().vocab_size != vocab_size) {
+    throw InputError(model_path.string() + ": trained on a different vocabulary than " +
+                     vocab_path.string() + " (vocabulary checksum " + recorded +
+                     ", V=" + std::to_string(model.options().vocab_size) + "; the file has " +
+                     ChecksumHex(vocab.checksum) + ", V=" + std::to_string(vocab_size) + ")");
+  }
+}
+
+}  // namespace ntm

@@ -1,0 +1,203 @@
+#include "pipeline/train/support.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "libvi/base/errors.h"
+#include "libvi/inference/logistic_normal.h"
+#include "pipeline/config/libvi_options.h"
+#include "pipeline/corpus/batch_plan.h"
+#include "pipeline/io/atomic_file.h"
+#include "pipeline/io/checksum.h"
+#include "pipeline/runtime/log.h"
+
+namespace ntm {
+
+TrainLog::TrainLog(const std::filesystem::path& path, bool enabled)
+    : path_(path), enabled_(enabled) {}
+
+void TrainLog::Append(const std::string& json_line) {
+  if (!enabled_) return;
+  std::ofstream out(path_, std::ios::app);
+  out << json_line << '\n';
+  out.flush();
+  if (!out) throw IoError("writing " + path_.string() + ": append failed");
+}
+
+void TrainLog::Step(const StepReport& r, int64_t epoch, double docs_per_second, double elapsed) {
+  const double per_token = r.tokens > 0 ? -(r.loss * r.documents) / r.tokens : 0;
+  const double rec_per_token = r.tokens > 0 ? r.reconstruction * r.documents / r.tokens : 0;
+  Append(nlohmann::json{{"type", "step"},
+                        {"step", r.step},
+                        {"epoch", epoch + 1},
+                        {"elbo_per_token", per_token},
+                        {"reconstruction_per_token", rec_per_token},
+                        {"kl_per_doc", r.kl},
+                        {"gradient_norm", r.gradient_norm},
+                        {"documents_per_second", docs_per_second},
+                        {"learning_rate", r.learning_rate},
+                        {"elapsed_seconds", elapsed}}
+             .dump());
+  NTM_LOG(kDebug) << "step " << r.step << " ELBO/token " << per_token;
+}
+
+void TrainLog::Validation(const ValidationResult& v, int64_t step, int64_t epoch) {
+  Append(nlohmann::json{{"type", "validation"},
+                        {"step", step},
+                        {"epoch", epoch + 1},
+                        {"validation_elbo_per_token", v.elbo_per_token},
+                        {"validation_mean_elbo", v.mean_elbo},
+                        {"documents", v.documents}}
+             .dump());
+  NTM_LOG(kInfo) << "epoch " << epoch + 1 << ": validation ELBO/token " << v.elbo_per_token
+                 << " over " << v.documents << " documents";
+}
+
+void TrainLog::Epoch(int64_t epoch, int64_t step, double seconds, int64_t documents) {
+  Append(nlohmann::json{{"type", "epoch"},
+                        {"epoch", epoch + 1},
+                        {"step", step},
+                        {"seconds", seconds},
+                        {"documents", documents}}
+             .dump());
+}
+
+std::vector<int64_t> ValidationDocuments(const DocumentRange& range, const TrainConfig& config) {
+  std::vector<int64_t> docs;
+  for (int64_t g = range.begin(); g < range.end(); ++g) {
+    if (IsValidationDocument(range.doc(g).key, config.validation_fraction, config.seed)) {
+      docs.push_back(g);
+    }
+  }
+  return docs;
+}
+
+ValidationResult Validate(Communicator& comm, const Trainer& trainer, const DocumentRange& range,
+                          const std::vector<int64_t>& docs, const Config& config) {
+  std::vector<double> sums(3, 0.0);  // ELBO, tokens, documents
+  const TopicInference inference(trainer.model());
+  const AmortizedOptions options = AmortizedOptionsFrom(config);
+  constexpr size_t kChunk = 2000;
+  BowMatrix chunk;
+  for (size_t begin = 0; begin < docs.size(); begin += kChunk) {
+    const std::vector<int64_t> part(docs.begin() + begin,
+                                    docs.begin() + std::min(docs.size(), begin + kChunk));
+    GatherDocuments(range, part, chunk);
+    const InferenceResult r = inference.Amortized(chunk.view(), options);
+    for (double e : r.elbo) sums[0] += e;
+    for (uint32_t c : chunk.view().counts) sums[1] += c;
+    sums[2] += static_cast<double>(part.size());
+  }
+  comm.AllReduceSum(sums);
+  ValidationResult v;
+  v.documents = static_cast<int64_t>(sums[2]);
+  if (sums[1] > 0) v.elbo_per_token = sums[0] / sums[1];
+  if (sums[2] > 0) v.mean_elbo = sums[0] / sums[2];
+  if (!std::isfinite(v.elbo_per_token)) {
+    throw NumericalError("validation ELBO is not finite at step " + std::to_string(trainer.step()));
+  }
+  return v;
+}
+
+std::string CheckpointMetadata(const TrainProgress& state, const Trainer& trainer,
+                               const CorpusLayout& layout, const StageContext& ctx, bool complete) {
+  const ModelOptions& m = trainer.model().options();
+  return nlohmann::json{
+      {"complete", complete},
+      {"step", trainer.step()},
+      {"epoch", state.epoch},
+      {"next_batch", state.next_batch},
+      {"best_validation", std::isfinite(state.best_validation) ? state.best_validation : -1e300},
+      {"epochs_without_improvement", state.epochs_without_improvement},
+      {"learning_rate", trainer.learning_rate()},
+      {"vocab_checksum", ChecksumHex(layout.vocab.checksum)},
+      {"vocab_size", m.vocab_size},
+      {"num_topics", m.num_topics},
+      {"decoder", m.decoder == DecoderKind::kLda ? "lda" : "prodlda"},
+      {"corpus_documents", layout.total_docs},
+      {"batch_size", ctx.config.train.batch_size},
+      {"seed", ctx.config.train.seed},
+      {"ranks", ctx.comm.size()}}
+      .dump(2);
+}
+
+TrainProgress ResumeState(const std::string& metadata_json, const std::string& file,
+                          const CorpusLayout& layout, const Config& config) {
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(metadata_json);
+    TrainProgress s;
+    s.epoch = meta.at("epoch");
+    s.next_batch = meta.at("next_batch");
+    s.best_validation = meta.at("best_validation");
+    s.epochs_without_improvement = meta.at("epochs_without_improvement");
+    s.learning_rate = meta.at("learning_rate");
+    if (meta.at("vocab_checksum") != ChecksumHex(layout.vocab.checksum)) {
+      throw InputError(file + ": checkpoint was trained on a different vocabulary than " +
+                       layout.dir.string());
+    }
+    if (meta.at("corpus_documents") != layout.total_docs ||
+        meta.at("batch_size") != config.train.batch_size || meta.at("seed") != config.train.seed) {
+      throw InputError(file +
+                       ": the corpus, train.batch_size or train.seed changed since the "
+                       "checkpoint; the batch plan would differ");
+    }
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file + ": checkpoint metadata is invalid (" + std::string(e.what()) + ")");
+  }
+}
+
+void CompareParameterChecksums(Communicator& comm, std::span<const float> params, int64_t step) {
+  const uint64_t h = ChecksumBytes(std::as_bytes(params));
+  const auto hi = static_cast<int64_t>(h >> 32), lo = static_cast<int64_t>(h & 0xFFFFFFFFu);
+  std::vector<int64_t> v = {hi, lo, -hi, -lo};
+  comm.AllReduceMax(v);
+  if (v[0] != -v[2] || v[1] != -v[3]) {
+    throw NumericalError("parameters differ between ranks at step " + std::to_string(step) +
+                         " (checksum mismatch): the ranks no longer train the same model");
+  }
+}
+
+StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_checkpoint) {
+  std::vector<int64_t> flags = {wants_to_stop ? 1 : 0, wants_checkpoint ? 1 : 0};
+  comm.AllReduceMax(flags);
+  return {flags[0] != 0, flags[1] != 0};
+}
+
+std::vector<float> TopicDistributions(const Model& model) {
+  if (model.options().decoder == DecoderKind::kLda) return model.TopicMatrixRowMajor();
+  std::vector<float> scores = model.TopicWordScores();  // prodlda: softmax of each row
+  const size_t v = static_cast<size_t>(model.options().vocab_size);
+  for (size_t begin = 0; begin < scores.size(); begin += v) {
+    const auto row = std::span(scores).subspan(begin, v);
+    const float max = *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (float& x : row) sum += (x = std::exp(x - max));
+    for (float& x : row) x = static_cast<float>(x / sum);
+  }
+  return scores;
+}
+
+void CopyModelBundleFiles(const std::filesystem::path& corpus_dir,
+                          const std::filesystem::path& model_dir) {
+  // The corpus's config.yaml holds the tokenize and vocab settings that raw
+  // text must be scored with; it becomes tokenizer_config.yaml in the bundle.
+  for (auto [name, target] :
+       {std::pair{"vocab.tsv", "vocab.tsv"}, std::pair{"tokenizer.model", "tokenizer.model"},
+        std::pair{"config.yaml", "tokenizer_config.yaml"}}) {
+    const auto from = corpus_dir / name;
+    if (!std::filesystem::exists(from)) continue;
+    std::ifstream in(from, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw IoError("reading " + from.string());
+    AtomicFileWriter out(model_dir / target);
+    out.Write(bytes);
+    out.Commit();
+  }
+}
+
+}  // namespace ntm

@@ -1,0 +1,286 @@
+// `ntm train`: data-parallel training of the neural-encoder topic model.
+// Each rank maps only its contiguous share of the corpus's global document
+// order; every global minibatch is a slice of a (seed, epoch)-keyed
+// permutation, so the batches — and therefore the parameters, up to float
+// summation order — do not depend on the number of ranks. Per step each rank
+// accumulates its part of the batch into one buffer (gradients, batch-norm
+// statistics, loss terms). One rank applies the Adam step to it; several ranks
+// take the sharded step (libvi/sharded_step.h): reduce-scatter the gradient,
+// each rank checks and updates its shard of the parameters, all-gather them.
+// Batch norm is exact over the global batch: its statistics need two tiny extra
+// reductions inside the pass. Rank 0 writes checkpoints atomically, after every
+// rank has agreed to write one; SIGTERM makes every rank finish its step,
+// checkpoint, exit 75.
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "libvi/base/errors.h"
+#include "libvi/inference/logistic_normal.h"
+#include "libvi/sharded_step.h"
+#include "pipeline/config/libvi_options.h"
+#include "pipeline/corpus/batch_plan.h"
+#include "pipeline/corpus/corpus.h"
+#include "pipeline/io/atomic_file.h"
+#include "pipeline/io/checksum.h"
+#include "pipeline/io/model_file.h"
+#include "pipeline/io/npy.h"
+#include "pipeline/runtime/folder_lock.h"
+#include "pipeline/runtime/log.h"
+#include "pipeline/runtime/progress.h"
+#include "pipeline/runtime/run_info.h"
+#include "pipeline/runtime/signals.h"
+#include "pipeline/stages.h"
+#include "pipeline/train/support.h"
+
+namespace ntm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class TrainingRun {
+ public:
+  TrainingRun(StageContext& ctx, const TrainArgs& args);
+  // Trains to the configured number of epochs; returns the exit code.
+  int Run();
+
+ private:
+  void StartOrResume();
+  std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
+  std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
+  bool EndOfEpoch();
+  void AfterStep(const StepReport& report);
+  bool CheckpointDue(int64_t step) const;
+  std::string ProgressDetail(const StepReport& report) const;
+  void Checkpoint(bool complete);
+  void WriteFinalOutputs();
+
+  StageContext& ctx_;
+  const TrainArgs& args_;
+  const std::filesystem::path out_;
+  RunRecorder recorder_;
+  CorpusLayout layout_;
+  DocumentRange range_;
+  std::unique_ptr<Trainer> trainer_;
+  std::optional<ReduceBuffer> buffer_;
+  std::optional<ShardedStep> sharded_;  // with several ranks
+  BowMatrix batch_;
+  TrainProgress state_;
+  TrainLog log_;
+  std::vector<int64_t> validation_docs_;
+  int64_t batches_per_epoch_;
+  Clock::time_point last_checkpoint_ = Clock::now();
+  Clock::time_point window_start_ = Clock::now();
+  double window_docs_ = 0;
+  double docs_this_run_ = 0;
+};
+
+TrainingRun::TrainingRun(StageContext& ctx, const TrainArgs& args)
+    : ctx_(ctx),
+      args_(args),
+      out_(args.out_dir),
+      recorder_("train", args.out_dir),
+      layout_(ReadCorpusLayout(args.corpus_dir)),
+      range_(layout_, RankRange(layout_.total_docs, ctx.comm.rank(), ctx.comm.size()).first,
+             RankRange(layout_.total_docs, ctx.comm.rank(), ctx.comm.size()).second),
+      log_(out_ / "train_log.jsonl", ctx.comm.is_root()),
+      batches_per_epoch_((layout_.total_docs + ctx.config.train.batch_size - 1) /
+                         ctx.config.train.batch_size) {
+  validation_docs_ = ValidationDocuments(range_, ctx.config.train);
+}
+
+void TrainingRun::StartOrResume() {
+  const auto model_path = out_ / "model.bin";
+  if (args_.resume && std::filesystem::exists(model_path)) {
+    const ModelFileContents file = ReadModelFile(model_path);
+    state_ = ResumeState(file.metadata_json, model_path.string(), layout_, ctx_.config);
+    trainer_ = std::make_unique<Trainer>(Trainer::Deserialize(file.state));
+    NTM_LOG(kInfo) << "resuming from " << model_path.string() << " at step " << trainer_->step()
+                   << " (epoch " << state_.epoch + 1 << ", batch " << state_.next_batch << ")";
+  } else {
+    if (!args_.resume && std::filesystem::exists(model_path)) {
+      throw OutputError(model_path.string() +
+                        " exists: pass --resume to continue, or choose "
+                        "another --out");
+    }
+    const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
+    trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size),
+                                         TrainOptionsFrom(ctx_.config));
+  }
+  if (!buffer_) buffer_.emplace(trainer_->NewReduceBuffer());
+  if (ctx_.comm.size() > 1) sharded_.emplace(trainer_->model().layout(), ctx_.comm);
+  if (state_.learning_rate > 0) {
+    trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
+  }
+}
+
+std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
+  const int64_t n = layout_.total_docs, size = ctx_.config.train.batch_size;
+  std::vector<int64_t> local;
+  for (int64_t p = batch * size; p < std::min(n, (batch + 1) * size); ++p) {
+    const auto g = static_cast<int64_t>(perm(static_cast<uint64_t>(p)));
+    if (g < range_.begin() || g >= range_.end()) continue;
+    if (IsValidationDocument(range_.doc(g).key, ctx_.config.train.validation_fraction,
+                             ctx_.config.train.seed)) {
+      continue;
+    }
+    local.push_back(g);
+  }
+  return local;
+}
+
+std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t batch) {
+  GatherDocuments(range_, LocalBatch(perm, batch), batch_);
+  buffer_->Clear();
+  // Exact batch norm over the global batch: two tiny reductions of batch
+  // statistics inside the pass (at most 4K+1 floats), then the sum of the
+  // gradients, statistics and loss terms over ranks.
+  trainer_->AccumulateExactGradients(
+      batch_.view(), [this](std::span<float> v) { ctx_.comm.AllReduceSum(v); }, *buffer_);
+  if (sharded_) {
+    sharded_->Reduce(*trainer_, *buffer_);
+  } else {
+    ctx_.comm.AllReduceSum(buffer_->values());
+  }
+  if (buffer_->loss(LossTerm::kDocuments) == 0) return std::nullopt;  // all held out
+  return sharded_ ? sharded_->Apply(*trainer_, *buffer_) : trainer_->ApplyStep(*buffer_);
+}
+
+void TrainingRun::AfterStep(const StepReport& report) {
+  window_docs_ += report.documents;
+  docs_this_run_ += report.documents;
+  const auto& t = ctx_.config.train;
+  if (report.step % t.log_every_steps == 0) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - window_start_).count();
+    log_.Step(report, state_.epoch, window_docs_ / std::max(seconds, 1e-9),
+              recorder_.elapsed_seconds());
+    window_start_ = Clock::now();
+    window_docs_ = 0;
+  }
+  if (t.checksum_every_steps > 0 && report.step % t.checksum_every_steps == 0) {
+    CompareParameterChecksums(ctx_.comm, trainer_->model().parameters(), report.step);
+  }
+}
+
+// This rank's view; the ranks agree (AgreeAfterStep) before checkpointing.
+bool TrainingRun::CheckpointDue(int64_t step) const {
+  const auto& t = ctx_.config.train;
+  const double since_checkpoint =
+      std::chrono::duration<double>(Clock::now() - last_checkpoint_).count();
+  return (t.checkpoint_every_steps > 0 && step % t.checkpoint_every_steps == 0) ||
+         (t.checkpoint_every_seconds > 0 && since_checkpoint >= t.checkpoint_every_seconds);
+}
+
+std::string TrainingRun::ProgressDetail(const StepReport& r) const {
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "epoch %lld/%d, %.0f docs/s, ELBO/token %.4f, best validation %.4f",
+                static_cast<long long>(state_.epoch + 1), ctx_.config.train.epochs,
+                docs_this_run_ / std::max(recorder_.elapsed_seconds(), 1e-9),
+                r.tokens > 0 ? -(r.loss * r.documents) / r.tokens : 0.0, state_.best_validation);
+  return text;
+}
+
+// Validation, learning-rate decay and early stopping; true when training should stop.
+bool TrainingRun::EndOfEpoch() {
+  const ValidationResult v = Validate(ctx_.comm, *trainer_, range_, validation_docs_, ctx_.config);
+  log_.Validation(v, trainer_->step(), state_.epoch);
+  const auto& t = ctx_.config.train;
+  if (v.documents == 0) return false;
+  if (v.elbo_per_token > state_.best_validation) {
+    state_.best_validation = v.elbo_per_token;
+    state_.epochs_without_improvement = 0;
+    return false;
+  }
+  ++state_.epochs_without_improvement;
+  if (t.lr_decay_patience > 0 && state_.epochs_without_improvement % t.lr_decay_patience == 0) {
+    trainer_->ScaleLearningRate(t.lr_decay);
+    NTM_LOG(kInfo) << "validation ELBO did not improve: learning rate now "
+                   << trainer_->learning_rate();
+  }
+  return t.early_stopping_patience > 0 &&
+         state_.epochs_without_improvement >= t.early_stopping_patience;
+}
+
+// Collective: every rank calls it at the same step.
+void TrainingRun::Checkpoint(bool complete) {
+  last_checkpoint_ = Clock::now();
+  state_.learning_rate = trainer_->learning_rate();
+  if (sharded_) sharded_->GatherOptimizerState(*trainer_);
+  if (!ctx_.comm.is_root()) return;
+  WriteModelFile(
+      out_ / "model.bin",
+      {CheckpointMetadata(state_, *trainer_, layout_, ctx_, complete), trainer_->Serialize()});
+  NTM_LOG(kDebug) << "checkpoint at step " << trainer_->step();
+}
+
+void TrainingRun::WriteFinalOutputs() {
+  Checkpoint(true);
+  if (!ctx_.comm.is_root()) return;
+  const Model& model = trainer_->model();
+  WriteNpyMatrix(out_ / "topics.npy", TopicDistributions(model), model.options().num_topics,
+                 model.options().vocab_size);
+  CopyModelBundleFiles(layout_.dir, out_);
+  recorder_.Write(ctx_, {args_.corpus_dir});
+}
+
+int TrainingRun::Run() {
+  std::unique_ptr<FolderLock> lock;  // two runs must never train into one folder
+  if (ctx_.comm.is_root()) {
+    CreateDirectories(out_);
+    lock = std::make_unique<FolderLock>(out_);
+  }
+  ctx_.comm.Barrier();
+  InstallStopHandlers();
+  StartOrResume();
+  const auto& t = ctx_.config.train;
+  ProgressReporter progress("training", t.epochs * batches_per_epoch_, "steps", ctx_.comm.is_root(),
+                            ctx_.config.log.progress_seconds);
+  for (; state_.epoch < t.epochs; ++state_.epoch, state_.next_batch = 0) {
+    const Permutation perm(layout_.total_docs, t.seed, static_cast<uint64_t>(state_.epoch));
+    const auto epoch_start = Clock::now();
+    for (; state_.next_batch < batches_per_epoch_;) {
+      const std::optional<StepReport> report = Step(perm, state_.next_batch++);
+      if (report) {
+        AfterStep(*report);
+        progress.set_detail(ProgressDetail(*report));
+      }
+      progress.Update(state_.epoch * batches_per_epoch_ + state_.next_batch);
+      const StepAgreement agreed =
+          AgreeAfterStep(ctx_.comm, StopRequested(), report && CheckpointDue(report->step));
+      if (agreed.stop) {
+        Checkpoint(false);
+        ctx_.comm.Barrier();
+        throw CollectiveStopError("stopped by a signal at step " +
+                                  std::to_string(trainer_->step()) +
+                                  "; checkpoint written: rerun with --resume to continue");
+      }
+      if (agreed.checkpoint) Checkpoint(false);
+    }
+    log_.Epoch(state_.epoch, trainer_->step(),
+               std::chrono::duration<double>(Clock::now() - epoch_start).count(),
+               layout_.total_docs);
+    if (EndOfEpoch()) {
+      NTM_LOG(kInfo) << "early stopping after epoch " << state_.epoch + 1;
+      ++state_.epoch;
+      break;
+    }
+  }
+  progress.Finish();
+  WriteFinalOutputs();
+  NTM_LOG(kInfo) << "train: " << trainer_->step() << " steps, best validation ELBO/token "
+                 << state_.best_validation << "; model in " << out_.string();
+  return 0;
+}
+
+}  // namespace
+
+int RunTrain(StageContext& ctx, const TrainArgs& args) {
+  TrainingRun run(ctx, args);
+  return run.Run();
+}
+
+}  // namespace ntm
