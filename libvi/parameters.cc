@@ -109,7 +109,7 @@ void BlobReader::GetArray(AlignedVector<V>& out, uint64_t expected_count) {
     Fail("truncated: an array of " + std::to_string(count) + " values of " +
          std::to_string(element_size) + " bytes, " + std::to_string(remaining()) + " bytes left");
   }
-  const uint8_t* p = Take(count * element_size);
+  const auto* p = reinterpret_cast<const uint8_t*>(Take(count * element_size).data());
   out.resize(count);
   if (element_size == sizeof(float)) {
     ConvertInto<float, V>(p, out);
@@ -125,21 +125,7 @@ std::span<const uint8_t> BlobReader::GetBytes() {
   const auto element_size = Get<uint32_t>();
   if (element_size != 1) Fail("expected a byte array");
   const auto count = Get<uint64_t>();
-  return {Take(count), count};
-}
-
-void BlobReader::Fail(const std::string& message) const {
-  throw InputError(what_ + ": " + message + " (at byte " + std::to_string(pos_) + ")");
-}
-
-const uint8_t* BlobReader::Take(size_t n) {
-  if (n > remaining()) {
-    Fail("truncated: needs " + std::to_string(n) + " more bytes, " + std::to_string(remaining()) +
-         " left");
-  }
-  const uint8_t* p = bytes_.data() + pos_;
-  pos_ += n;
-  return p;
+  return {reinterpret_cast<const uint8_t*>(Take(count).data()), count};
 }
 
 void WriteBlobHeader(BlobWriter& w, const std::array<char, 8>& magic) {

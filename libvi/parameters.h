@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "libvi/aligned_vector.h"
+#include "libvi/base/byte_reader.h"
 
 namespace ntm {
 
@@ -189,35 +191,18 @@ class BlobWriter {
 };
 
 // Reads what BlobWriter wrote; throws InputError("<what>: ...") when short.
-class BlobReader {
+class BlobReader : public ByteReader {
  public:
   // Reads `bytes`; `what` names the blob in error messages.
-  BlobReader(std::span<const uint8_t> bytes, std::string what) : bytes_(bytes), what_(what) {}
+  BlobReader(std::span<const uint8_t> bytes, std::string what)
+      : ByteReader(bytes, std::move(what)) {}
 
-  // Reads a trivially copyable value.
-  template <typename V>
-  V Get() {
-    V value;
-    std::memcpy(&value, Take(sizeof(V)), sizeof(V));
-    return value;
-  }
   // Reads an array written with PutArray as float or double into `out`,
   // converting the precision; the count must equal `expected_count`.
   template <typename V>
   void GetArray(AlignedVector<V>& out, uint64_t expected_count);
   // Reads a byte array written with PutArray<uint8_t>.
   std::span<const uint8_t> GetBytes();
-  // Throws InputError with `message` prefixed by the blob name.
-  [[noreturn]] void Fail(const std::string& message) const;
-  // Bytes not read yet.
-  size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  const uint8_t* Take(size_t n);
-
-  std::span<const uint8_t> bytes_;
-  size_t pos_ = 0;
-  std::string what_;
 };
 
 // Magic strings and format version of the serialised states.

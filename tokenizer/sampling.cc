@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "libvi/base/byte_reader.h"
 #include "libvi/base/errors.h"
 
 namespace ntm {
@@ -27,34 +28,6 @@ void PutString(std::string& out, std::string_view s) {
   PutU64(out, s.size());
   out.append(s);
 }
-
-// Reads little-endian fields from a serialized reservoir, bounds-checked.
-class ByteCursor {
- public:
-  explicit ByteCursor(std::string_view bytes) : bytes_(bytes) {}
-  uint64_t U64() {
-    Need(8);
-    uint64_t v;
-    std::memcpy(&v, bytes_.data() + pos_, 8);
-    pos_ += 8;
-    return v;
-  }
-  std::string_view String() {
-    const uint64_t n = U64();
-    Need(n);
-    std::string_view s = bytes_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  bool AtEnd() const { return pos_ == bytes_.size(); }
-
- private:
-  void Need(uint64_t n) const {
-    if (n > bytes_.size() - pos_) throw InputError("sample reservoir bytes: truncated");
-  }
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 }  // namespace
 
@@ -107,12 +80,12 @@ void SampleReservoir::MergeSerialized(std::string_view bytes) {
   if (bytes.substr(0, kReservoirMagic.size()) != kReservoirMagic) {
     throw InputError("sample reservoir bytes: wrong magic");
   }
-  ByteCursor cursor(bytes.substr(kReservoirMagic.size()));
-  const uint64_t n = cursor.U64();
+  ByteReader cursor(bytes.substr(kReservoirMagic.size()), "sample reservoir bytes");
+  const auto n = cursor.Get<uint64_t>();
   for (uint64_t i = 0; i < n; ++i) {
-    const uint64_t key = cursor.U64();
-    const std::string_view id = cursor.String();
-    Offer(key, id, cursor.String());
+    const auto key = cursor.Get<uint64_t>();
+    const std::string_view id = cursor.LengthPrefixed();
+    Offer(key, id, cursor.LengthPrefixed());
   }
   if (!cursor.AtEnd()) throw InputError("sample reservoir bytes: trailing data");
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "libvi/base/byte_reader.h"
 #include "libvi/base/errors.h"
 
 namespace ntm {
@@ -18,33 +19,6 @@ void PutU64(std::string& out, uint64_t v) {
   std::memcpy(buf, &v, 8);
   out.append(buf, 8);
 }
-
-// Bounds-checked little-endian reader of serialized counters.
-class Cursor {
- public:
-  explicit Cursor(std::string_view bytes) : bytes_(bytes) {}
-  uint64_t U64() {
-    Need(8);
-    uint64_t v;
-    std::memcpy(&v, bytes_.data() + pos_, 8);
-    pos_ += 8;
-    return v;
-  }
-  std::string_view Bytes(uint64_t n) {
-    Need(n);
-    const std::string_view s = bytes_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  bool AtEnd() const { return pos_ == bytes_.size(); }
-
- private:
-  void Need(uint64_t n) const {
-    if (n > bytes_.size() - pos_) throw InputError("term counts: truncated bytes");
-  }
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 // Splits off and checks the trailing checksum; returns the body.
 std::string_view CheckedBody(std::string_view bytes) {
@@ -118,13 +92,13 @@ std::string TermCounter::Serialize() const {
 }
 
 void TermCounter::MergeSerialized(std::string_view bytes) {
-  Cursor cursor(CheckedBody(bytes));
-  const uint64_t documents = cursor.U64();
-  const uint64_t n = cursor.U64();
+  ByteReader cursor(CheckedBody(bytes), "term counts");
+  const auto documents = cursor.Get<uint64_t>();
+  const auto n = cursor.Get<uint64_t>();
   for (uint64_t i = 0; i < n; ++i) {
-    const std::string_view term = cursor.Bytes(cursor.U64());
-    const auto df = static_cast<int64_t>(cursor.U64());
-    Add(term, df, static_cast<int64_t>(cursor.U64()));
+    const std::string_view term = cursor.LengthPrefixed();
+    const auto df = static_cast<int64_t>(cursor.Get<uint64_t>());
+    Add(term, df, static_cast<int64_t>(cursor.Get<uint64_t>()));
   }
   if (!cursor.AtEnd()) throw InputError("term counts: trailing bytes");
   documents_ += static_cast<int64_t>(documents);

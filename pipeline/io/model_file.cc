@@ -5,6 +5,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "libvi/base/byte_reader.h"
 #include "libvi/base/errors.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/checksum.h"
@@ -20,33 +21,6 @@ template <typename T>
 void Append(std::string& out, T value) {
   out.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
-
-// Reads fixed-size fields from the file image, failing on truncation.
-class Cursor {
- public:
-  Cursor(const std::string& bytes, const std::string& name) : bytes_(bytes), name_(name) {}
-  std::string_view Take(uint64_t n) {
-    if (n > bytes_.size() - pos_) {
-      throw InputError(name_ + ": truncated (needs " + std::to_string(pos_ + n) + " bytes, has " +
-                       std::to_string(bytes_.size()) + ")");
-    }
-    std::string_view out(bytes_.data() + pos_, n);
-    pos_ += n;
-    return out;
-  }
-  template <typename T>
-  T Get() {
-    T value;
-    std::memcpy(&value, Take(sizeof value).data(), sizeof value);
-    return value;
-  }
-  size_t pos() const { return pos_; }
-
- private:
-  const std::string& bytes_;
-  const std::string& name_;
-  size_t pos_ = 0;
-};
 
 }  // namespace
 
@@ -69,7 +43,7 @@ ModelFileContents ReadModelFile(const std::filesystem::path& path) {
   if (!in) throw MissingInputError(path.string() + ": cannot open the model file");
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string name = path.string();
-  Cursor cursor(bytes, name);
+  ByteReader cursor(bytes, name);
   if (cursor.Take(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic)) {
     throw InputError(name + ": not an ntm model file (wrong magic)");
   }
@@ -80,8 +54,8 @@ ModelFileContents ReadModelFile(const std::filesystem::path& path) {
                      std::to_string(kModelFormatVersion) + ")");
   }
   ModelFileContents contents;
-  contents.metadata_json = std::string(cursor.Take(cursor.Get<uint64_t>()));
-  const std::string_view state = cursor.Take(cursor.Get<uint64_t>());
+  contents.metadata_json = std::string(cursor.LengthPrefixed());
+  const std::string_view state = cursor.LengthPrefixed();
   contents.state.assign(state.begin(), state.end());
   const uint64_t expected = ChecksumBytes(std::string_view(bytes.data(), cursor.pos()));
   if (cursor.Get<uint64_t>() != expected)
