@@ -33,9 +33,10 @@ void ValidateTopics(const TopicsView& topics);
 
 // Stopping rule of the per-document coordinate ascent.
 struct ClassicalViOptions {
-  // Iteration cap; 100 is scikit-learn's max_doc_update_iter default and is
-  // rarely reached at tol 1e-3. Documents that hit it report converged = false.
-  int32_t max_iter = 100;
+  // Iteration cap (= score.classical_max_iter), rarely reached at tol 1e-3;
+  // scikit-learn's max_doc_update_iter default is 100. Documents that hit it
+  // report converged = false.
+  int32_t max_iter = 200;
   // Stop when mean_k |γ_k(new) - γ_k(old)| < tol (scikit-learn's mean_change_tol).
   double tol = 1e-3;
 };

@@ -64,8 +64,8 @@ struct RefineOptions {
 // Options of the ln-vi method.
 struct LnViOptions {
   DrawOptions draws;
-  int32_t max_iterations = 300;  // L-BFGS iterations per start
-  double tolerance = 1e-7;       // stop when an iteration improves by < tolerance·max(1, |ELBO|)
+  int32_t max_iterations = 500;  // L-BFGS iterations per start (= score.lnvi_max_iter)
+  double tolerance = 1e-6;       // stop when an iteration improves by < tolerance·max(1, |ELBO|)
   int32_t history = 8;           // L-BFGS memory
   bool start_from_prior = true;  // also start from the prior and keep the better optimum
 };

@@ -1,9 +1,12 @@
 #include "pipeline/io/model_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "libvi/base/byte_reader.h"
 #include "libvi/base/errors.h"
@@ -84,6 +87,20 @@ void CheckModelMatchesVocabulary(const ModelFileContents& file, const Model& mod
                      ", V=" + std::to_string(model.options().vocab_size) + "; the file has " +
                      ChecksumHex(vocab.checksum) + ", V=" + std::to_string(vocab_size) + ")");
   }
+}
+
+std::vector<float> TopicDistributions(const Model& model) {
+  if (model.options().decoder == DecoderKind::kLda) return model.TopicMatrixRowMajor();
+  std::vector<float> scores = model.TopicWordScores();  // prodlda: softmax of each row
+  const size_t v = static_cast<size_t>(model.options().vocab_size);
+  for (size_t begin = 0; begin < scores.size(); begin += v) {
+    const auto row = std::span(scores).subspan(begin, v);
+    const float max = *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (float& x : row) sum += (x = std::exp(x - max));
+    for (float& x : row) x = static_cast<float>(x / sum);
+  }
+  return scores;
 }
 
 }  // namespace ntm

@@ -41,4 +41,8 @@ void CheckModelMatchesVocabulary(const ModelFileContents& file, const Model& mod
                                  const std::filesystem::path& model_path,
                                  const std::filesystem::path& vocab_path);
 
+// K×V topic-term distributions, rows summing to 1, for either decoder: what
+// topics.npy holds and what scoring's quality figures read.
+std::vector<float> TopicDistributions(const Model& model);
+
 }  // namespace ntm

@@ -4,10 +4,10 @@
 #include <iterator>
 
 #include "libvi/base/errors.h"
+#include "pipeline/config/tokenizer_options.h"
 #include "pipeline/corpus/corpus.h"
 #include "pipeline/io/shard.h"
 #include "pipeline/io/vocab_file.h"
-#include "pipeline/tokenize/support.h"
 #include "tokenizer/document_tokenizer.h"
 #include "tokenizer/sampling.h"
 #include "tokenizer/vocabulary.h"

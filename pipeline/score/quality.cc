@@ -5,7 +5,7 @@
 
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/corpus/batch_plan.h"
-#include "pipeline/train/support.h"
+#include "pipeline/io/model_file.h"
 
 namespace ntm {
 namespace {

@@ -3,38 +3,8 @@
 #include <unordered_set>
 
 #include "libvi/base/errors.h"
-#include "tokenizer/segmenter.h"
 
 namespace ntm {
-
-ReaderOptions ReaderOptionsFrom(const Config& config) {
-  const TokenizeConfig& t = config.tokenize;
-  ReaderOptions o;
-  o.format = ParseInputFormat(t.format);
-  o.id_field = t.id_field;
-  o.text_field = t.text_field;
-  o.on_error = ParseOnError(t.on_error);
-  o.max_doc_bytes = t.max_doc_bytes;
-  o.max_line_bytes = t.max_line_bytes;
-  ValidateReaderOptions(o);
-  return o;
-}
-
-TokenizerOptions TokenizerOptionsFrom(const Config& config) {
-  const TokenizeConfig& t = config.tokenize;
-  TokenizerOptions o;
-  o.normalize.nfkc = t.normalize;
-  o.normalize.casefold = t.casefold;
-  o.segment.abbreviations = t.abbreviations;
-  o.segment.hyphenated = t.hyphenated;
-  o.segment.numbers = ParseNumberMode(t.numbers);
-  o.segment.deid_placeholders = t.deid_placeholders;
-  o.segment.stop_words = t.stop_words;
-  o.segment.extra_stop_words = t.extra_stop_words;
-  o.segment.min_token_length = t.min_token_length;
-  ValidateTokenizerOptions(o);
-  return o;
-}
 
 SpillWriter::SpillWriter(std::filesystem::path path) : path_(std::move(path)) {
   out_.open(path_, std::ios::binary | std::ios::trunc);

@@ -1,5 +1,5 @@
-// The pieces of `ntm tokenize` around its three passes: option mapping, the
-// per-rank spill file of tokenized documents, duplicate-id resolution across
+// The pieces of `ntm tokenize` around its three passes: the per-rank spill
+// file of tokenized documents, duplicate-id resolution across
 // ranks, and the counters that end up in manifest.json.
 #pragma once
 
@@ -17,11 +17,6 @@
 #include "tokenizer/readers/readers.h"
 
 namespace ntm {
-
-// Reader settings from the `tokenize` section.
-ReaderOptions ReaderOptionsFrom(const Config& config);
-// Normalizer, segmenter and piece-model settings from the `tokenize` section.
-TokenizerOptions TokenizerOptionsFrom(const Config& config);
 
 // A rank's tokenized documents between pass 2 and pass 3, on local disk:
 // per document its id and (local term id, count) pairs. Local term ids index

@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "libvi/base/errors.h"
+#include "pipeline/config/tokenizer_options.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/checksum.h"
 #include "pipeline/io/shard.h"
@@ -187,11 +188,7 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     for (const auto& part : all) merged.MergeSerialized(std::string_view(part.data(), part.size()));
     std::vector<std::string> sentences;
     for (auto& entry : merged.SortedEntries()) sentences.push_back(std::move(entry.sentence));
-    PieceTrainerOptions options;
-    options.model_type = ctx_.config.vocab.model_type;
-    options.vocab_size = ctx_.config.vocab.piece_vocab_size;
-    options.character_coverage = ctx_.config.vocab.character_coverage;
-    options.seed = ctx_.config.vocab.seed;
+    const PieceTrainerOptions options = PieceTrainerOptionsFrom(ctx_.config);
     NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
                    << " pieces) on " << sentences.size() << " documents";
     const auto start = std::chrono::steady_clock::now();
@@ -243,9 +240,7 @@ void TokenizeRun::BuildVocabulary() {
   const auto all = ctx_.comm.AllGather(std::span<const char>(mine.data(), mine.size()));
   TermCounter merged;
   for (const auto& part : all) merged.MergeSerialized(std::string_view(part.data(), part.size()));
-  PruneOptions prune;
-  prune.min_df = ctx_.config.vocab.min_df;
-  prune.max_df = ctx_.config.vocab.max_df;
+  PruneOptions prune = PruneOptionsFrom(ctx_.config);
   prune.max_size = 0;  // the size limit applies after dropping fragments, below
   const Vocabulary candidates = Vocabulary::Build(merged, prune);
   prune_stats_ = candidates.prune_stats();

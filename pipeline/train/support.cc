@@ -168,20 +168,6 @@ StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_
   return {flags[0] != 0, flags[1] != 0};
 }
 
-std::vector<float> TopicDistributions(const Model& model) {
-  if (model.options().decoder == DecoderKind::kLda) return model.TopicMatrixRowMajor();
-  std::vector<float> scores = model.TopicWordScores();  // prodlda: softmax of each row
-  const size_t v = static_cast<size_t>(model.options().vocab_size);
-  for (size_t begin = 0; begin < scores.size(); begin += v) {
-    const auto row = std::span(scores).subspan(begin, v);
-    const float max = *std::max_element(row.begin(), row.end());
-    double sum = 0;
-    for (float& x : row) sum += (x = std::exp(x - max));
-    for (float& x : row) x = static_cast<float>(x / sum);
-  }
-  return scores;
-}
-
 void CopyModelBundleFiles(const std::filesystem::path& corpus_dir,
                           const std::filesystem::path& model_dir) {
   // The corpus's config.yaml holds the tokenize and vocab settings that raw

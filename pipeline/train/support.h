@@ -79,9 +79,6 @@ struct StepAgreement {
 // gather the sharded optimiser state) starts on every rank together.
 StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_checkpoint);
 
-// K×V topic-term distributions, rows summing to 1, for either decoder.
-std::vector<float> TopicDistributions(const Model& model);
-
 // Copies vocab.tsv and tokenizer.model (if any) from the corpus into the model bundle.
 void CopyModelBundleFiles(const std::filesystem::path& corpus_dir,
                           const std::filesystem::path& model_dir);

@@ -140,7 +140,8 @@ std::vector<float> FitTopics(const ntm::BowView& docs, int32_t k_topics, double 
   std::vector<float> beta = ntm::SampleDirichletTopics(k_topics, v, 1.0, 42);
   for (int it = 0; it < iters; ++it) {
     const ntm::TopicsView topics{k_topics, v, beta};
-    const ntm::ClassicalVi vi(topics, std::span(&alpha, 1));
+    // scikit-learn's defaults: max_doc_update_iter 100, mean_change_tol 1e-3.
+    const ntm::ClassicalVi vi(topics, std::span(&alpha, 1), {100, 1e-3});
     ntm::ClassicalViWorkspace ws;
     std::vector<double> sstats(beta.size(), eta), gamma(k_topics);
     std::vector<float> theta(k_topics);

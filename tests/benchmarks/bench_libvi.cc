@@ -396,7 +396,9 @@ int main(int argc, char** argv) {
 
   const int64_t n_lnvi = std::min<int64_t>(n, args.lnvi_docs);
   const ntm::BowView lnvi_docs = docs.rows(0, n_lnvi);
-  ntm::LnViOptions lo;  // defaults: L-BFGS to 1e-7 from the encoder output and the prior
+  ntm::LnViOptions lo;  // L-BFGS to 1e-7 from the encoder output and the prior
+  lo.max_iterations = 300;
+  lo.tolerance = 1e-7;
   ntm::InferenceResult lnvi;
   const Timing tl = Best(1, [&] { lnvi = inference.LnVi(lnvi_docs, lo); });
   double iters = 0;
