@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "libvi/base/errors.h"
+#include "pipeline/config/method_names.h"
 #include "pipeline/runtime/log.h"
 #include "pipeline/runtime/mpi_communicator.h"
 #include "pipeline/stages.h"
@@ -62,7 +63,7 @@ void AddScore(CLI::App& app, CommonFlags& flags, StageRunner& run) {
   cmd->add_option("--out", a.out_dir, "scores folder to create")->required();
   cmd->add_option("--methods", a.methods, "amortized,refined,classical,ln-vi")
       ->delimiter(',')
-      ->check(CLI::IsMember({"amortized", "refined", "classical", "ln-vi"}));
+      ->check(CLI::IsMember(std::vector<std::string>(kAllMethods.begin(), kAllMethods.end())));
   cmd->add_flag("--incremental", a.incremental, "score only documents not scored before");
   cmd->callback([&run, corpus, input] {
     if (corpus->count() + input->count() == 0) {

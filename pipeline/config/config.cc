@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "libvi/base/errors.h"
+#include "pipeline/config/method_names.h"
 
 namespace ntm {
 namespace {
@@ -263,9 +264,8 @@ std::vector<KeySpec> ScoreKeys() {
   using C = Config;
   using S = ScoreConfig;
   return {
-      ListKey("score.methods", &C::score, &S::methods,
-              {"amortized", "refined", "classical", "ln-vi"}, false,
-              "inference methods to run (--methods overrides)"),
+      ListKey("score.methods", &C::score, &S::methods, {kAllMethods.begin(), kAllMethods.end()},
+              false, "inference methods to run (--methods overrides)"),
       NumberKey("score.mc_samples", &C::score, &S::mc_samples, 1, 100000,
                 "Monte-Carlo draws per document for E[theta] and the ELBO"),
       NumberKey("score.refine_steps", &C::score, &S::refine_steps, 1, 100000,

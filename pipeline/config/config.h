@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/config/method_names.h"
+
 namespace ntm {
 
 // How raw notes are read and turned into words (`ntm tokenize`, `ntm score --input`).
@@ -75,7 +77,7 @@ struct TrainConfig {
 
 // Scoring (`ntm score`).
 struct ScoreConfig {
-  std::vector<std::string> methods = {"amortized", "refined", "classical"};
+  std::vector<std::string> methods = {kMethodAmortized, kMethodRefined, kMethodClassical};
   int mc_samples = 20;            // Monte-Carlo draws per document (E[theta], ELBO)
   int refine_steps = 20;          // semi-amortized gradient steps
   double refine_lr = 1.0;         // SGD step size for refinement

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "libvi/base/errors.h"
+#include "pipeline/config/method_names.h"
 #include "pipeline/io/vocab_file.h"
 #include "pipeline/report/format.h"
 
@@ -165,8 +166,8 @@ double ProjectedSeconds(double documents_per_second) {
 }
 
 std::optional<double> AmortizedSpeedup(const ScoresRun& run) {
-  const auto amortized = run.timings.find("amortized");
-  const auto classical = run.timings.find("classical");
+  const auto amortized = run.timings.find(kMethodAmortized);
+  const auto classical = run.timings.find(kMethodClassical);
   if (amortized == run.timings.end() || classical == run.timings.end()) return std::nullopt;
   if (!(classical->second.documents_per_second > 0)) return std::nullopt;
   return amortized->second.documents_per_second / classical->second.documents_per_second;

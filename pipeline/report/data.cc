@@ -9,6 +9,7 @@
 
 #include "libvi/base/errors.h"
 #include "pipeline/config/config.h"
+#include "pipeline/config/method_names.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/npy.h"
 #include "pipeline/io/vocab_file.h"
@@ -209,9 +210,8 @@ RunInfo ReadRunInfo(const fs::path& dir) {
 }
 
 std::vector<std::string> OrderMethods(std::vector<std::string> methods) {
-  static const std::vector<std::string> kKnown = {"amortized", "refined", "classical", "ln-vi"};
   auto rank = [](const std::string& m) {
-    return std::find(kKnown.begin(), kKnown.end(), m) - kKnown.begin();
+    return std::find(kAllMethods.begin(), kAllMethods.end(), m) - kAllMethods.begin();
   };
   std::stable_sort(methods.begin(), methods.end(), [&](const std::string& a, const std::string& b) {
     return rank(a) != rank(b) ? rank(a) < rank(b) : a < b;

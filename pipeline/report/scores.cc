@@ -6,6 +6,7 @@
 
 #include "libvi/base/errors.h"
 #include "pipeline/config/config.h"
+#include "pipeline/config/method_names.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/npy.h"
 #include "pipeline/report/compute.h"
@@ -168,14 +169,15 @@ fs::path ElboFile(const fs::path& dir, const std::string& m) {
 
 // Mean L1 to classical for every method quality.json gives none for.
 void CompleteL1(ScoresRun& run, const std::vector<std::string>& theta_methods) {
-  if (std::find(theta_methods.begin(), theta_methods.end(), "classical") == theta_methods.end()) {
+  if (std::find(theta_methods.begin(), theta_methods.end(), kMethodClassical) ==
+      theta_methods.end()) {
     return;
   }
   std::optional<NpyMatrix> classical;
   for (const auto& m : theta_methods) {
     MethodQuality& q = run.quality[m];
-    if (m == "classical" || q.mean_l1_to_classical) continue;
-    if (!classical) classical = ReadNpyMatrix(ThetaFile(run.dir, "classical"));
+    if (m == kMethodClassical || q.mean_l1_to_classical) continue;
+    if (!classical) classical = ReadNpyMatrix(ThetaFile(run.dir, kMethodClassical));
     const fs::path file = ThetaFile(run.dir, m);
     q.mean_l1_to_classical = MeanRowL1(ReadNpyMatrix(file), *classical, file.string());
     q.l1_source = file.filename().string();
@@ -210,17 +212,17 @@ void CompleteGap(ScoresRun& run, const std::vector<std::string>& elbo_methods) {
   auto has = [&](const char* m) {
     return std::find(elbo_methods.begin(), elbo_methods.end(), m) != elbo_methods.end();
   };
-  if (!has("ln-vi") || !has("amortized")) return;
-  const std::vector<double> lnvi = ReadNpyFloat64Vector(ElboFile(run.dir, "ln-vi"));
-  const std::vector<double> amortized = ReadNpyFloat64Vector(ElboFile(run.dir, "amortized"));
-  GapFigures gap = ComputeGap(lnvi, amortized, ElboFile(run.dir, "ln-vi").string());
+  if (!has(kMethodLnVi) || !has(kMethodAmortized)) return;
+  const std::vector<double> lnvi = ReadNpyFloat64Vector(ElboFile(run.dir, kMethodLnVi));
+  const std::vector<double> amortized = ReadNpyFloat64Vector(ElboFile(run.dir, kMethodAmortized));
+  GapFigures gap = ComputeGap(lnvi, amortized, ElboFile(run.dir, kMethodLnVi).string());
   if (run.gap) {
     gap.mean_per_token = run.gap->mean_per_token;
     gap.closed_share_by_steps = run.gap->closed_share_by_steps;
   }
-  if (gap.closed_share_by_steps.empty() && has("refined") && run.refine_steps) {
+  if (gap.closed_share_by_steps.empty() && has(kMethodRefined) && run.refine_steps) {
     const auto share =
-        ClosedShare(lnvi, amortized, ReadNpyFloat64Vector(ElboFile(run.dir, "refined")));
+        ClosedShare(lnvi, amortized, ReadNpyFloat64Vector(ElboFile(run.dir, kMethodRefined)));
     if (share) gap.closed_share_by_steps.emplace_back(*run.refine_steps, *share);
   }
   run.gap = std::move(gap);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pipeline/config/method_names.h"
 #include "pipeline/report/compute.h"
 #include "pipeline/report/format.h"
 #include "pipeline/report/sections.h"
@@ -67,8 +68,8 @@ ReportFigure ThroughputFigure(const ReportData& data) {
 
 // "On P=2 · scores-p2, amortized scores 200× faster than classical; …".
 std::string SpeedupSentence(const ScoresRun& run, double speedup) {
-  const auto& a = run.timings.at("amortized");
-  const auto& c = run.timings.at("classical");
+  const auto& a = run.timings.at(kMethodAmortized);
+  const auto& c = run.timings.at(kMethodClassical);
   const std::string ranks = run.ranks > 0 ? std::to_string(run.ranks) : "the same number of";
   return ScoresLabel(run) + ": amortized inference scores " + FormatRatio(speedup) +
          " faster than classical VI. Scoring 10 million notes on " + ranks +
@@ -78,8 +79,8 @@ std::string SpeedupSentence(const ScoresRun& run, double speedup) {
 }
 
 std::vector<std::string> SpeedupRow(const ScoresRun& run, double speedup) {
-  const double amortized = run.timings.at("amortized").documents_per_second;
-  const double classical = run.timings.at("classical").documents_per_second;
+  const double amortized = run.timings.at(kMethodAmortized).documents_per_second;
+  const double classical = run.timings.at(kMethodClassical).documents_per_second;
   return {ScoresLabel(run),
           FormatAdaptive(amortized),
           FormatAdaptive(classical),
@@ -126,8 +127,8 @@ ReportTable QualityTable(const ReportData& data, bool& any_computed) {
       if (it == run.quality.end()) continue;
       const MethodQuality& q = it->second;
       std::string l1 =
-          method == "classical" ? "0 (reference)" : FormatOptional(q.mean_l1_to_classical, 3);
-      if (q.mean_l1_to_classical && method != "classical") l1 = WithSource(l1, q.l1_source);
+          method == kMethodClassical ? "0 (reference)" : FormatOptional(q.mean_l1_to_classical, 3);
+      if (q.mean_l1_to_classical && method != kMethodClassical) l1 = WithSource(l1, q.l1_source);
       any_computed |= (!q.l1_source.empty() && q.l1_source != "quality.json") ||
                       (!q.mean_elbo_source.empty() && q.mean_elbo_source != "quality.json");
       table.rows.push_back(
@@ -165,7 +166,7 @@ void AddQualityNotes(const ReportData& data, ReportSection& section) {
           " has no quality.json (written by `ntm score`): perplexity and ELBO per "
           "token are missing; the mean ELBO and L1 shown are computed from the .npy files."});
     }
-    if (!run.timings.contains("classical") && !run.quality.contains("classical")) {
+    if (!run.timings.contains(kMethodClassical) && !run.quality.contains(kMethodClassical)) {
       section.blocks.push_back(
           ReportNote{ScoresLabel(run) +
                      ": the L1 distance of θ to classical needs classical scores; add "

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "pipeline/config/method_names.h"
 #include "pipeline/report/compute.h"
 #include "pipeline/report/format.h"
 
@@ -187,10 +188,12 @@ std::string Polyline(const Frame& f, const Axis& x, const Axis& y, const ChartSe
 std::string PaletteColor(size_t i) { return kPalette[i % std::size(kPalette)]; }
 
 std::string MethodColor(const std::string& method) {
-  if (method == "amortized") return kPalette[0];
-  if (method == "refined") return kPalette[2];
-  if (method == "classical") return kPalette[1];
-  if (method == "ln-vi") return kPalette[3];
+  // Each method's palette entry; any other name gets the fifth colour.
+  static constexpr std::pair<const char*, size_t> kMethodPalette[] = {
+      {kMethodAmortized, 0}, {kMethodRefined, 2}, {kMethodClassical, 1}, {kMethodLnVi, 3}};
+  for (const auto& [name, index] : kMethodPalette) {
+    if (method == name) return kPalette[index];
+  }
   return kPalette[4];
 }
 

@@ -12,6 +12,7 @@
 #include "libvi/inference/logistic_normal.h"
 #include "libvi/model.h"
 #include "pipeline/config/config.h"
+#include "pipeline/config/method_names.h"
 
 namespace ntm {
 
@@ -31,7 +32,7 @@ class ScoringMethods {
   ~ScoringMethods();
   // Number of methods.
   size_t size() const { return names_.size(); }
-  // Name of method `m` ("amortized", "refined", "classical", "ln-vi").
+  // Name of method `m` (one of kAllMethods).
   const std::string& name(size_t m) const { return names_[m]; }
   // Index of `name`, or -1.
   int Find(const std::string& name) const;
@@ -44,7 +45,17 @@ class ScoringMethods {
   const std::vector<float>& topics() const { return beta_; }
 
  private:
+  // One row of the method table (methods.cc): a name, what it needs, how it runs.
+  struct Method;
+  // The table row for `name`, or nullptr.
+  static const Method* Lookup(const std::string& name);
+  MethodResult RunAmortized(const BowView& docs, double* inference_seconds) const;
+  MethodResult RunRefined(const BowView& docs, double* inference_seconds) const;
+  MethodResult RunClassical(const BowView& docs, double* inference_seconds) const;
+  MethodResult RunLnVi(const BowView& docs, double* inference_seconds) const;
+
   std::vector<std::string> names_;
+  std::vector<const Method*> methods_;
   const Model& model_;
   TopicInference inference_;
   std::unique_ptr<ClassicalVi> classical_;

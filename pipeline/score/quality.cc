@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "pipeline/config/libvi_options.h"
+#include "pipeline/config/method_names.h"
 #include "pipeline/corpus/batch_plan.h"
 #include "pipeline/io/model_file.h"
 
@@ -41,7 +42,7 @@ QualityAccumulator::QualityAccumulator(const ScoringMethods& methods, const Mode
   cooccurrence_.values.assign(1 + static_cast<size_t>(NumTopics(model)) * (n + n * (n - 1) / 2), 0);
   prevalence_.assign(NumTopics(model), 0.0);
   // Sized here, identically on every rank, because they are all-reduced.
-  if (methods.Find("refined") >= 0 && methods.Find("amortized") >= 0) {
+  if (methods.Find(kMethodRefined) >= 0 && methods.Find(kMethodAmortized) >= 0) {
     record_steps_ = RefineOptionsFrom(config).record_steps;
     closed_by_steps_.assign(record_steps_.size(), 0.0);
   }
@@ -49,7 +50,7 @@ QualityAccumulator::QualityAccumulator(const ScoringMethods& methods, const Mode
 
 void QualityAccumulator::AddChunk(const BowView& docs, const std::vector<MethodResult>& results) {
   const int32_t k = NumTopics(model_);
-  const int classical = methods_.Find("classical");
+  const int classical = methods_.Find(kMethodClassical);
   for (size_t m = 0; m < results.size(); ++m) {
     for (double e : results[m].elbo) sums_[m].elbo += e;
     sums_[m].docs += static_cast<double>(docs.num_docs());
@@ -70,8 +71,8 @@ void QualityAccumulator::AddChunk(const BowView& docs, const std::vector<MethodR
 }
 
 void QualityAccumulator::AddGap(const std::vector<MethodResult>& results) {
-  const int amortized = methods_.Find("amortized"), lnvi = methods_.Find("ln-vi");
-  const int refined = methods_.Find("refined");
+  const int amortized = methods_.Find(kMethodAmortized), lnvi = methods_.Find(kMethodLnVi);
+  const int refined = methods_.Find(kMethodRefined);
   if (amortized < 0) return;
   const auto& base = results[amortized].elbo;
   if (lnvi >= 0) {
@@ -181,7 +182,7 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   const std::vector<double> gaps = GatherGaps(comm, gaps_);
   const double docs = flat[0], tokens = flat[1];
   nlohmann::json methods = nlohmann::json::object();
-  const int classical = methods_.Find("classical");
+  const int classical = methods_.Find(kMethodClassical);
   for (size_t m = 0; m < sums_.size(); ++m) {
     const double* s = flat.data() + 2 + 6 * m;
     nlohmann::json j = {{"mean_elbo", s[0] / std::max(1.0, s[1])},
