@@ -34,8 +34,10 @@ using nlohmann::json;
 using testing_util::Background;
 using testing_util::CommandResult;
 using testing_util::Mpirun;
+using testing_util::ReadFile;
 using testing_util::RunCommand;
 using testing_util::TempDir;
+using testing_util::WriteFile;
 
 inline const std::string kNtm = NTM_BINARY;
 inline const std::string kSample =
@@ -49,17 +51,6 @@ inline std::string Tiny() {
          " --set vocab.max_size=1500 --set model.num_topics=5 --set model.hidden=20"
          " --set train.epochs=2 --set score.mc_samples=4 --set score.refine_steps=5"
          " --set score.classical_max_iter=50 --set log.progress_seconds=1 --set log.level=warn ";
-}
-
-inline std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-inline void WriteFile(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
 }
 
 // The first `n` records of the MedQuAD sample as a plain JSONL file.

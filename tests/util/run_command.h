@@ -1,5 +1,6 @@
 // Helpers for end-to-end tests: run a shell command and capture its output
-// and exit code; make and remove a temporary folder.
+// and exit code; make and remove a temporary folder; read and write whole
+// files; take a slice of a JSONL corpus.
 #pragma once
 
 #include <sys/wait.h>
@@ -10,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -90,5 +93,29 @@ class Background {
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
+
+// The bytes of a file ("" if it cannot be read).
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Writes `bytes` as the whole file, creating its folder first.
+inline void WriteFile(const std::filesystem::path& path, const std::string& bytes) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+// Lines [first, first + n) of a JSONL file, each ending in a line break.
+inline std::string JsonlSlice(const std::filesystem::path& path, int first, int n) {
+  std::ifstream in(path);
+  std::string text;
+  int i = 0;
+  for (std::string line; i < first + n && std::getline(in, line); ++i) {
+    if (i >= first) text += line + "\n";
+  }
+  return text;
+}
 
 }  // namespace ntm::testing_util

@@ -11,16 +11,9 @@
 namespace ntm {
 namespace {
 
+using testing_util::ReadFile;
 using testing_util::TempDir;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
+using testing_util::WriteFile;
 
 ModelFileContents Sample() {
   ModelFileContents c;
@@ -49,11 +42,11 @@ TEST(ModelFileTest, RoundTrip) {
 TEST(ModelFileTest, EveryFlippedByteIsDetected) {
   TempDir dir;
   WriteModelFile(dir / "model.bin", Sample());
-  const std::string good = ReadAll(dir / "model.bin");
+  const std::string good = ReadFile(dir / "model.bin");
   for (size_t pos = 0; pos < good.size(); pos += 7) {
     std::string bad = good;
     bad[pos] ^= 0x10;
-    WriteAll(dir / "bad.bin", bad);
+    WriteFile(dir / "bad.bin", bad);
     const std::string e = ErrorReading(dir / "bad.bin");
     EXPECT_NE(e.find("bad.bin"), std::string::npos) << "byte " << pos << ": " << e;
   }
@@ -62,9 +55,9 @@ TEST(ModelFileTest, EveryFlippedByteIsDetected) {
 TEST(ModelFileTest, TruncationIsDetected) {
   TempDir dir;
   WriteModelFile(dir / "model.bin", Sample());
-  const std::string good = ReadAll(dir / "model.bin");
+  const std::string good = ReadFile(dir / "model.bin");
   for (size_t keep : {size_t{0}, size_t{5}, size_t{20}, good.size() / 2, good.size() - 1}) {
-    WriteAll(dir / "cut.bin", good.substr(0, keep));
+    WriteFile(dir / "cut.bin", good.substr(0, keep));
     EXPECT_NE(ErrorReading(dir / "cut.bin"), "no error") << keep;
   }
 }
@@ -72,9 +65,9 @@ TEST(ModelFileTest, TruncationIsDetected) {
 TEST(ModelFileTest, WrongVersionIsNamed) {
   TempDir dir;
   WriteModelFile(dir / "model.bin", Sample());
-  std::string bytes = ReadAll(dir / "model.bin");
+  std::string bytes = ReadFile(dir / "model.bin");
   bytes[8] = 9;
-  WriteAll(dir / "v9.bin", bytes);
+  WriteFile(dir / "v9.bin", bytes);
   EXPECT_NE(ErrorReading(dir / "v9.bin").find("version 9"), std::string::npos);
 }
 

@@ -34,8 +34,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing_util::CommandResult;
 using testing_util::Mpirun;
+using testing_util::ReadFile;
 using testing_util::RunCommand;
 using testing_util::TempDir;
+using testing_util::WriteFile;
 
 const std::string kNtm = NTM_BINARY;
 const std::string kMtSamples = std::string(NTM_SHARED_DATA_DIR) + "/mtsamples.jsonl";
@@ -44,17 +46,6 @@ constexpr int kSliceDocs = 300;
 // A marker planted in note text: it must never leave the input.
 const std::string kMarker = "ZEBRA-QUOKKA-7731 synthetic marker";
 const std::string kMarkerFolded = "zebra-quokka-7731 synthetic marker";
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteFile(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
 
 // The first `n` lines of MTSamples (each a JSON object with "id" and "text").
 std::vector<std::string> MtSamplesLines(int n) {

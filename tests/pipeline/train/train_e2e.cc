@@ -43,34 +43,18 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing_util::Background;
 using testing_util::CommandResult;
+using testing_util::JsonlSlice;
 using testing_util::Mpirun;
+using testing_util::ReadFile;
 using testing_util::RunCommand;
 using testing_util::TempDir;
+using testing_util::WriteFile;
 
 const std::string kNtm = NTM_BINARY;
 const std::string kMtSamples = std::string(NTM_SHARED_DATA_DIR) + "/mtsamples.jsonl";
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void WriteFile(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 // Lines [first, first + n) of MTSamples, joined with line breaks.
-std::string MtSamplesSlice(int first, int n) {
-  std::ifstream in(kMtSamples);
-  std::string text;
-  int i = 0;
-  for (std::string line; i < first + n && std::getline(in, line); ++i) {
-    if (i >= first) text += line + "\n";
-  }
-  return text;
-}
+std::string MtSamplesSlice(int first, int n) { return JsonlSlice(kMtSamples, first, n); }
 
 std::string Launcher(int ranks) { return ranks == 1 ? "" : Mpirun(ranks); }
 
