@@ -13,25 +13,39 @@ template <typename T>
 Adam<T>::Adam(int64_t size, const AdamOptions& options)
     : options_(options), learning_rate_(options.learning_rate), m_(size, T(0)), v_(size, T(0)) {}
 
+// One update's constants: bias corrections folded into the step size and ε.
+template <typename T>
+struct Adam<T>::Step {
+  T b1, b2, scale, step, inv_sqrt_c2, eps;
+};
+
 template <typename T>
 void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double scale,
                           int64_t begin) {
-  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
-  const auto n = static_cast<Eigen::Index>(params.size());
   if (begin < 0 || grad.size() != params.size() ||
       static_cast<size_t>(begin) + params.size() > m_.size()) {
     throw std::invalid_argument("Adam: parameter slice outside the optimizer state");
   }
   ++updates_;
   const double t = static_cast<double>(updates_);
-  const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
-  const T s = static_cast<T>(scale);
-  // Bias corrections folded into the step size and the ε term.
   const double correction1 = 1.0 - std::pow(options_.beta1, t);
   const double correction2 = 1.0 - std::pow(options_.beta2, t);
-  const T step = static_cast<T>(learning_rate_ / correction1);
-  const T inv_sqrt_c2 = static_cast<T>(1.0 / std::sqrt(correction2));
-  const T eps = static_cast<T>(options_.epsilon);
+  const Step step{static_cast<T>(options_.beta1),          static_cast<T>(options_.beta2),
+                  static_cast<T>(scale),                   static_cast<T>(learning_rate_ / correction1),
+                  static_cast<T>(1.0 / std::sqrt(correction2)), static_cast<T>(options_.epsilon)};
+  const int64_t end = begin + static_cast<int64_t>(params.size());
+  const int64_t cut1 = std::clamp(frozen_begin_, begin, end);
+  const int64_t cut2 = std::clamp(std::max(frozen_end_, frozen_begin_), cut1, end);
+  UpdateRange(params.first(cut1 - begin), grad.first(cut1 - begin), begin, step);
+  UpdateRange(params.subspan(cut2 - begin), grad.subspan(cut2 - begin), cut2, step);
+}
+
+// The update of the parameters [begin, begin + params.size()).
+template <typename T>
+void Adam<T>::UpdateRange(std::span<T> params, std::span<const T> grad, int64_t begin,
+                          const Step& st) {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  const auto n = static_cast<Eigen::Index>(params.size());
   // Chunks small enough that m, v, g and p stay in L1 between the three
   // element-wise updates: one pass over memory instead of three.
   constexpr Eigen::Index kChunk = 1024;
@@ -40,9 +54,9 @@ void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double s
     Eigen::Map<Array> p(params.data() + i, c), m(m_.data() + begin + i, c),
         v(v_.data() + begin + i, c);
     const Eigen::Map<const Array> g(grad.data() + i, c);
-    m = b1 * m + (T(1) - b1) * s * g;
-    v = b2 * v + (T(1) - b2) * (s * g).square();
-    p -= step * m / (v.sqrt() * inv_sqrt_c2 + eps);
+    m = st.b1 * m + (T(1) - st.b1) * st.scale * g;
+    v = st.b2 * v + (T(1) - st.b2) * (st.scale * g).square();
+    p -= st.step * m / (v.sqrt() * st.inv_sqrt_c2 + st.eps);
   }
 }
 

@@ -34,6 +34,12 @@ class Adam {
   // that slice of the parameters and of the gradient (the sharded step: each
   // rank updates its block; the moments outside it go stale).
   void UpdateSlice(std::span<T> params, std::span<const T> grad, double scale, int64_t begin);
+  // Leaves the parameters [begin, end) alone in every update (another rule
+  // updates them: online VB's topics); their moments stay zero.
+  void Freeze(int64_t begin, int64_t end) {
+    frozen_begin_ = begin;
+    frozen_end_ = end;
+  }
   // Multiplies the learning rate (decay schedules).
   void ScaleLearningRate(double factor) { learning_rate_ *= factor; }
 
@@ -52,7 +58,11 @@ class Adam {
   AdamOptions options_;
   double learning_rate_;
   int64_t updates_ = 0;
+  int64_t frozen_begin_ = 0, frozen_end_ = 0;  // [begin, end) never updated
   AlignedVector<T> m_, v_;
+
+  struct Step;
+  void UpdateRange(std::span<T> params, std::span<const T> grad, int64_t begin, const Step& step);
 };
 
 // Euclidean norm of `values`, accumulated in double.

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "libvi/base/errors.h"
+#include "libvi/inference/classical_vi.h"
 #include "libvi/rng.h"
+#include "libvi/special_functions.h"
 
 namespace ntm {
 
@@ -28,6 +30,21 @@ void ValidateTrainOptions(const TrainOptions& o) {
   }
   if (!(o.batch_norm_momentum > 0 && o.batch_norm_momentum <= 1)) {
     e.push_back("train.batch_norm_momentum must be in (0, 1]" + GotValue(o.batch_norm_momentum));
+  }
+  const OnlineVbOptions& v = o.online;
+  if (!(v.topic_word_prior > 0)) {
+    e.push_back("train.topic_word_prior must be > 0" + GotValue(v.topic_word_prior));
+  }
+  if (!(v.offset >= 0)) e.push_back("train.online_offset must be >= 0" + GotValue(v.offset));
+  if (!(v.decay > 0.5 && v.decay <= 1)) {
+    e.push_back("train.online_decay must be in (0.5, 1]" + GotValue(v.decay));
+  }
+  if (v.estep_max_iter < 1) {
+    e.push_back("train.estep_max_iter must be at least 1" + GotValue(v.estep_max_iter));
+  }
+  if (!(v.estep_tol > 0)) e.push_back("train.estep_tol must be > 0" + GotValue(v.estep_tol));
+  if (!(v.corpus_docs >= 0)) {
+    e.push_back("online VB corpus size must be >= 0" + GotValue(v.corpus_docs));
   }
   ThrowConfigErrors(e);
 }
@@ -82,6 +99,11 @@ struct BasicTrainer<T>::Workspace {
   BatchNormNormaliser<T> norm;    // statistics (and gradient means) the pass normalises with
   AlignedVector<T> small;         // the exact pass's small reduction buffer
   double reconstruction = 0, kl = 0, tokens = 0;
+  // Online VB (lda decoder): the E-step against exp(E[log β]), per accumulation.
+  std::vector<float> topic_rows;    // the same K×V row-major: ClassicalVi's input
+  std::optional<ClassicalVi> estep;  // classical VI against exp(E[log β])
+  ClassicalViWorkspace estep_ws;
+  AlignedVector<double> gamma;  // K: one document's γ
 };
 
 template <typename T>
@@ -93,7 +115,18 @@ BasicTrainer<T>::BasicTrainer(BasicModel<T> model, const TrainOptions& train_opt
     : model_(std::move(model)),
       options_((ValidateTrainOptions(train_options), train_options)),
       adam_(model_.layout().size(), train_options.adam),
-      ws_(std::make_unique<Workspace>(model_.layout())) {}
+      ws_(std::make_unique<Workspace>(model_.layout())) {
+  if (OnlineTopics()) {
+    const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
+    adam_.Freeze(dec.offset, dec.offset + dec.size());
+  }
+}
+
+template <typename T>
+bool BasicTrainer<T>::OnlineTopics() const {
+  return options_.topic_update == TopicUpdate::kOnlineVb &&
+         model_.layout().decoder() == DecoderKind::kLda;
+}
 
 template <typename T>
 BasicTrainer<T>::~BasicTrainer() = default;
@@ -130,7 +163,7 @@ void BasicTrainer<T>::Accumulate(const BowView& docs, Pass pass, BasicReduceBuff
     AddHeadSums(b, buffer.bn_sum(), buffer.bn_sum_sq());
     ReparameteriseBlock(b);
     if (model_.layout().decoder() == DecoderKind::kLda) {
-      if (gradients) LdaDecoderBlock(docs, b);
+      if (gradients) LdaDecoderBlock(docs, b, grad.dec_w.data());
     } else {
       const BatchNormSums<T> sums{buffer.bn_sum(), buffer.bn_sum_sq()};
       ProdLdaBlockLoss<T>(model_.const_views(), model_.layout(), ws_->norm, docs, b.begin,
@@ -156,7 +189,9 @@ void BasicTrainer<T>::AccumulateExactGradients(const BowView& docs, const AllRed
     LayerViews<T> grad(buffer.gradient().data(), model_.layout());
     for (int64_t i = 0; i < num_blocks; ++i) ReparameteriseBlock(ws_->Block(i));
     if (model_.layout().decoder() == DecoderKind::kLda) {
-      for (int64_t i = 0; i < num_blocks; ++i) LdaDecoderBlock(docs, ws_->Block(i));
+      for (int64_t i = 0; i < num_blocks; ++i) {
+        LdaDecoderBlock(docs, ws_->Block(i), grad.dec_w.data());
+      }
     } else {
       ExactProdLda(docs, num_blocks, total, all_reduce, buffer);
     }
@@ -182,7 +217,11 @@ void BasicTrainer<T>::Begin(Pass pass) {
       BatchNormNormaliser<T>::From(bn.batch_mean, bn.batch_var, model_.options().batch_norm_eps);
   if (model_.layout().decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     TopicsFromLogits<T>(model_.const_views().dec_w, ws.beta);
-    ws.theta_weights.setZero(ws.beta.rows(), ws.beta.cols());
+    if (UpdatingTopics()) {
+      PrepareOnlineEStep();
+    } else if (!OnlineTopics()) {
+      ws.theta_weights.setZero(ws.beta.rows(), ws.beta.cols());
+    }
     ws.batch_topic_counts.setZero();
   }
   ws.reconstruction = ws.kl = ws.tokens = 0;
@@ -194,7 +233,9 @@ void BasicTrainer<T>::Finish(const BowView& docs, Pass pass, BasicReduceBuffer<T
   const int64_t n = docs.num_docs();
   if (layout.decoder() == DecoderKind::kLda && pass == Pass::kGradients) {
     LayerViews<T> grad(buffer.gradient().data(), layout);
-    AddLdaLogitGradient<T>(ws_->beta, ws_->batch_topic_counts, ws_->theta_weights, grad.dec_w);
+    if (!OnlineTopics()) {
+      AddLdaLogitGradient<T>(ws_->beta, ws_->batch_topic_counts, ws_->theta_weights, grad.dec_w);
+    }
   }
   for (BatchNormLayer l :
        {BatchNormLayer::kMu, BatchNormLayer::kLogVar, BatchNormLayer::kDecoder}) {
@@ -264,15 +305,64 @@ void BasicTrainer<T>::ReparameteriseBlock(BlockState& b) {
 }
 
 template <typename T>
-void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b) {
+void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b, T* topic_gradient) {
   Workspace& ws = *ws_;
   const int32_t k = model_.layout().num_topics();
+  const bool online = OnlineTopics();
   for (int d = 0; d < b.encoder.count; ++d) {
-    b.doc_loss[d] =
-        LdaDocumentLoss<T>(ws.beta, docs.doc(b.begin + d), b.theta.col(d).head(k),
-                           b.g_z.col(d).head(k), ws.doc_topic_counts, &ws.theta_weights);
+    const DocView doc = docs.doc(b.begin + d);
+    b.doc_loss[d] = LdaDocumentLoss<T>(ws.beta, doc, b.theta.col(d).head(k), b.g_z.col(d).head(k),
+                                       ws.doc_topic_counts, online ? nullptr : &ws.theta_weights);
     ws.batch_topic_counts += ws.doc_topic_counts;
+    if (UpdatingTopics()) OnlineEStep(doc, b.encoder.mu.col(d).head(k), topic_gradient);
   }
+}
+
+// exp(E[log β_kw]) = exp(ψ(λ_kw) − ψ(Σ_w λ_kw)) with λ = exp(dec_w), and the
+// classical VI that runs the E-step against it.
+template <typename T>
+void BasicTrainer<T>::PrepareOnlineEStep() {
+  Workspace& ws = *ws_;
+  const auto logits = model_.const_views().dec_w;
+  const int32_t k_topics = model_.layout().num_topics(), v = model_.layout().vocab_size();
+  ws.topic_rows.resize(static_cast<size_t>(k_topics) * v);
+  for (int32_t k = 0; k < k_topics; ++k) {
+    double row_sum = 0;
+    for (int32_t w = 0; w < v; ++w) row_sum += std::exp(static_cast<double>(logits(k, w)));
+    const double digamma_sum = Digamma(row_sum);
+    for (int32_t w = 0; w < v; ++w) {
+      const double lambda = std::exp(static_cast<double>(logits(k, w)));
+      const double e = std::exp(Digamma(lambda) - digamma_sum);
+      ws.topic_rows[static_cast<size_t>(k) * v + w] = static_cast<float>(e);
+    }
+  }
+  ClassicalViOptions vi;
+  vi.max_iter = options_.online.estep_max_iter;
+  vi.tol = options_.online.estep_tol;
+  vi.normalized_topics = false;
+  const double alpha = model_.options().alpha;
+  ws.estep.emplace(TopicsView{k_topics, v, ws.topic_rows}, std::span<const double>(&alpha, 1), vi);
+  ws.gamma.resize(k_topics);
+}
+
+// One document's E-step from γ = α + N softmax(μ), the encoder's posterior
+// mean, adding its expected topic-term counts to `stats` (K×V column-major).
+template <typename T>
+void BasicTrainer<T>::OnlineEStep(const DocView& doc, ConstVecRef<T> mu, T* stats) {
+  Workspace& ws = *ws_;
+  const int32_t k_topics = model_.layout().num_topics(), v = model_.layout().vocab_size();
+  double tokens = 0;
+  for (uint32_t c : doc.counts) tokens += c;
+  const double top = static_cast<double>(mu.maxCoeff());
+  double norm = 0;
+  for (int32_t k = 0; k < k_topics; ++k) norm += std::exp(static_cast<double>(mu[k]) - top);
+  for (int32_t k = 0; k < k_topics; ++k) {
+    ws.gamma[k] =
+        model_.options().alpha + tokens * std::exp(static_cast<double>(mu[k]) - top) / norm;
+  }
+  ws.estep->InferFromWarmStart(doc, ws.estep_ws, ws.gamma);
+  ws.estep->AddTopicStatistics(doc, ws.estep_ws,
+                               std::span<T>(stats, static_cast<size_t>(k_topics) * v));
 }
 
 template <typename T>
@@ -479,13 +569,26 @@ template <typename T>
 StepReport BasicTrainer<T>::ApplyStep(const BasicReduceBuffer<T>& reduced) {
   const double docs = ReducedDocuments(reduced);
   CheckFinite(reduced, "in the reduced buffer");
-  return Update(reduced, reduced.gradient(), 0, EuclideanNorm<T>(reduced.gradient()) / docs);
+  return Update(reduced, reduced.gradient(), 0,
+                std::sqrt(GradientSumOfSquares(reduced.gradient(), 0)) / docs);
+}
+
+// Σ g² over the gradient slice at `begin`; with online VB not over the topic
+// statistics in dec_w's slot (they are no gradient).
+template <typename T>
+double BasicTrainer<T>::GradientSumOfSquares(std::span<const T> grad, int64_t begin) const {
+  if (!OnlineTopics()) return SumOfSquares<T>(grad);
+  const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
+  const int64_t end = begin + static_cast<int64_t>(grad.size());
+  const int64_t cut1 = std::clamp(dec.offset, begin, end);
+  const int64_t cut2 = std::clamp(dec.offset + dec.size(), cut1, end);
+  return SumOfSquares<T>(grad.first(cut1 - begin)) + SumOfSquares<T>(grad.subspan(cut2 - begin));
 }
 
 template <typename T>
 ShardChecks BasicTrainer<T>::CheckGradientShard(std::span<const T> shard, int64_t begin) const {
   ShardChecks checks{};
-  checks[0] = SumOfSquares<T>(shard);
+  checks[0] = GradientSumOfSquares(shard, begin);
   if (std::isfinite(checks[0])) return checks;  // a non-finite entry makes the sum non-finite
   const int64_t end = begin + static_cast<int64_t>(shard.size());
   for (int b = 0; b < kNumParamBlocks; ++b) {
@@ -536,6 +639,9 @@ StepReport BasicTrainer<T>::Update(const BasicReduceBuffer<T>& reduced, std::spa
   }
   report.learning_rate = adam_.learning_rate();
   adam_.UpdateSlice(model_.parameters().subspan(begin, grad.size()), grad, scale, begin);
+  if (UpdatingTopics()) {
+    UpdateTopics(model_.parameters().subspan(begin, grad.size()), grad, begin, docs);
+  }
   InstallBatchNormStats(reduced);
   report.step = step();
   report.documents = docs;
@@ -544,6 +650,26 @@ StepReport BasicTrainer<T>::Update(const BasicReduceBuffer<T>& reduced, std::spa
   report.kl = reduced.loss(LossTerm::kKl) / docs;
   report.loss = report.reconstruction + report.kl;
   return report;
+}
+
+// Online VB's M-step on the part of dec_w inside the slice at `begin`:
+// λ ← (1 − ρ) λ + ρ (η + D/B s), ρ = (τ0 + t)^−κ, t = this step's number.
+// Element-wise, so each rank of the sharded step updates its own shard.
+template <typename T>
+void BasicTrainer<T>::UpdateTopics(std::span<T> params, std::span<const T> stats, int64_t begin,
+                                   double docs) {
+  const OnlineVbOptions& o = options_.online;
+  const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
+  const int64_t end = begin + static_cast<int64_t>(params.size());
+  const int64_t lo = std::clamp(dec.offset, begin, end);
+  const int64_t hi = std::clamp(dec.offset + dec.size(), lo, end);
+  const double rho = std::pow(o.offset + static_cast<double>(step()), -o.decay);
+  const double scale = o.corpus_docs > 0 ? o.corpus_docs / docs : 1.0;
+  for (int64_t i = lo - begin; i < hi - begin; ++i) {
+    const double lambda = (1 - rho) * std::exp(static_cast<double>(params[i])) +
+                          rho * (o.topic_word_prior + scale * static_cast<double>(stats[i]));
+    params[i] = static_cast<T>(std::log(lambda));
+  }
 }
 
 template <typename T>
@@ -562,6 +688,14 @@ std::vector<uint8_t> BasicTrainer<T>::Serialize() const {
   w.Put<double>(adam_.learning_rate());
   w.PutArray<T>(adam_.first_moment());
   w.PutArray<T>(adam_.second_moment());
+  // Appended later: absent from older blobs, which trained by gradient.
+  const OnlineVbOptions& v = options_.online;
+  w.Put<int32_t>(static_cast<int32_t>(options_.topic_update));
+  for (double x : {v.topic_word_prior, v.offset, v.decay, v.estep_tol, v.corpus_docs}) {
+    w.Put<double>(x);
+  }
+  w.Put<int32_t>(v.estep_max_iter);
+  w.Put<int32_t>(topics_frozen_ ? 1 : 0);
   return std::move(w.bytes());
 }
 
@@ -580,12 +714,27 @@ BasicTrainer<T> BasicTrainer<T>::Deserialize(std::span<const uint8_t> blob) {
   const auto updates = r.Get<int64_t>();
   const auto learning_rate = r.Get<double>();
   AlignedVector<T> m, v;
+  bool frozen = false;
   r.GetArray(m, model.layout().size());
   r.GetArray(v, model.layout().size());
+  if (r.remaining() != 0) {
+    const auto update = r.Get<int32_t>();
+    if (update < 0 || update > static_cast<int32_t>(TopicUpdate::kOnlineVb)) {
+      r.Fail("unknown topic update " + std::to_string(update));
+    }
+    o.topic_update = static_cast<TopicUpdate>(update);
+    OnlineVbOptions& vb = o.online;
+    for (double* x : {&vb.topic_word_prior, &vb.offset, &vb.decay, &vb.estep_tol, &vb.corpus_docs}) {
+      *x = r.Get<double>();
+    }
+    vb.estep_max_iter = r.Get<int32_t>();
+    frozen = r.Get<int32_t>() != 0;
+  }
   if (r.remaining() != 0) r.Fail("unexpected trailing bytes");
   try {
     BasicTrainer trainer(std::move(model), o);
     trainer.adam_.Restore(std::move(m), std::move(v), updates, learning_rate);
+    trainer.topics_frozen_ = frozen;
     return trainer;
   } catch (const ConfigError& e) {
     r.Fail(std::string("invalid training options: ") + e.what());

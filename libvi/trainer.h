@@ -55,6 +55,28 @@
 
 namespace ntm {
 
+// How the lda decoder's topics learn.
+enum class TopicUpdate {
+  kGradient,  // Adam on the topic logits, like the encoder (AVITM)
+  // Stochastic variational Bayes (Hoffman, Blei, Wang & Paisley 2013): a
+  // Dirichlet(λ) posterior per topic, dec_w = log λ. Each document's E-step
+  // is classical VI warm-started at the encoder's posterior mean; the batch's
+  // expected topic-term counts s ride in dec_w's gradient slot (the same one
+  // all-reduce) and λ ← (1 − ρ) λ + ρ (η + D/B · s), ρ = (τ0 + t)^−κ. The
+  // encoder then learns to amortize classical VI's E-step against the topics.
+  kOnlineVb,
+};
+
+// Online VB's settings (scikit-learn's names in brackets).
+struct OnlineVbOptions {
+  double topic_word_prior = 0.01;  // η > 0 [topic_word_prior]
+  double offset = 10.0;            // τ0 ≥ 0 [learning_offset]
+  double decay = 0.7;              // κ in (0.5, 1] [learning_decay]
+  int32_t estep_max_iter = 100;    // E-step iteration cap [max_doc_update_iter]
+  double estep_tol = 1e-3;         // E-step mean |Δγ| tolerance [mean_change_tol]
+  double corpus_docs = 0;          // D: training documents; 0 = the batch's own count
+};
+
 // Optimiser and training-pass settings.
 struct TrainOptions {
   int32_t batch_size = 200;          // global minibatch over all ranks (used by the pipeline)
@@ -62,6 +84,8 @@ struct TrainOptions {
   double clip_norm = 0.0;            // clip the mean gradient to this norm; 0 = off
   double batch_norm_momentum = 0.1;  // weight of the newest batch in the running statistics
   uint64_t seed = 1;                 // seed of the dropout and noise streams
+  TopicUpdate topic_update = TopicUpdate::kGradient;  // lda decoder only
+  OnlineVbOptions online;                             // with TopicUpdate::kOnlineVb
 };
 
 // Throws ConfigError listing every violated constraint.
@@ -170,6 +194,13 @@ class BasicTrainer {
   StepReport ApplyStepToShard(const BasicReduceBuffer<T>& reduced, std::span<const T> shard,
                               int64_t begin, const ShardChecks& checks);
 
+  // Online VB: ends the topic updates (they have converged). Later steps
+  // train the encoder alone, without E-steps, far faster. Serialised.
+  void FreezeTopics() { topics_frozen_ = true; }
+  // True once FreezeTopics ran.
+  bool topics_frozen() const { return topics_frozen_; }
+  // True while online VB updates the topics (not frozen).
+  bool UpdatingTopics() const { return OnlineTopics() && !topics_frozen_; }
   // Multiplies the learning rate by `factor` (decay).
   void ScaleLearningRate(double factor) { adam_.ScaleLearningRate(factor); }
   double learning_rate() const { return adam_.learning_rate(); }  // current learning rate
@@ -195,8 +226,14 @@ class BasicTrainer {
   void Finish(const BowView& docs, Pass pass, BasicReduceBuffer<T>& buffer);
   BlockState& StartBlock(int64_t index, int64_t begin, const BowView& docs, Pass pass);
   void AddHeadSums(const BlockState& b, T* sum, T* sum_sq) const;
+  bool OnlineTopics() const;
+
+  void PrepareOnlineEStep();
+  void OnlineEStep(const DocView& doc, ConstVecRef<T> mu, T* stats);
+  double GradientSumOfSquares(std::span<const T> grad, int64_t begin) const;
+  void UpdateTopics(std::span<T> params, std::span<const T> stats, int64_t begin, double docs);
   void ReparameteriseBlock(BlockState& b);
-  void LdaDecoderBlock(const BowView& docs, BlockState& b);
+  void LdaDecoderBlock(const BowView& docs, BlockState& b, T* topic_gradient);
   void KlBlock(const BowView& docs, BlockState& b);
   double ReduceHeadStats(int64_t num_blocks, const AllReduceSum& all_reduce,
                          BasicReduceBuffer<T>& buffer);
@@ -217,6 +254,7 @@ class BasicTrainer {
   TrainOptions options_;
   Adam<T> adam_;
   std::unique_ptr<Workspace> ws_;  // scratch matrices, allocated once
+  bool topics_frozen_ = false;     // online VB: the topics no longer update
 };
 
 using ReduceBuffer = BasicReduceBuffer<float>;

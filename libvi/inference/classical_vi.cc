@@ -55,7 +55,7 @@ void CheckOptions(const ClassicalViOptions& options) {
 
 }  // namespace
 
-void ValidateTopics(const TopicsView& topics) {
+void ValidateTopics(const TopicsView& topics, bool normalized) {
   const int64_t k = topics.num_topics, v = topics.vocab_size;
   if (k <= 0 || v <= 0 || static_cast<int64_t>(topics.beta.size()) != k * v) {
     throw InputError("topics: expected " + std::to_string(k) + "x" + std::to_string(v) +
@@ -70,7 +70,7 @@ void ValidateTopics(const TopicsView& topics) {
       }
       sum += b;
     }
-    if (std::abs(sum - 1.0) > kRowSumTolerance) {
+    if (normalized && std::abs(sum - 1.0) > kRowSumTolerance) {
       throw InputError("topics: row " + std::to_string(row) + " sums to " + std::to_string(sum));
     }
   }
@@ -102,7 +102,7 @@ ClassicalVi::ClassicalVi(const TopicsView& topics, std::span<const double> alpha
       vocab_size_(topics.vocab_size),
       alpha_(ExpandAlpha(alpha, topics.num_topics)),
       options_(options) {
-  ValidateTopics(topics);
+  ValidateTopics(topics, options.normalized_topics);
   CheckOptions(options);
   beta_by_term_.resize(topics.beta.size());
   for (int32_t k = 0; k < num_topics_; ++k) {
@@ -266,6 +266,60 @@ DocumentInference ClassicalVi::InferDocument(const DocView& doc, ClassicalViWork
   for (int32_t k = 0; k < num_topics_; ++k) theta[k] = static_cast<float>(gamma[k] / gamma_sum);
   return result;
 }
+
+// Sizes the workspace for `doc`, gathers its β columns and sets E[log θ] from γ.
+void ClassicalVi::StartFrom(const DocView& doc, ClassicalViWorkspace& ws,
+                            std::span<const double> gamma) const {
+  CheckDocument(doc);
+  if (gamma.size() != static_cast<size_t>(num_topics_)) {
+    throw InputError("classical VI: gamma needs " + std::to_string(num_topics_) + " entries");
+  }
+  ws.Reserve(num_topics_, static_cast<int64_t>(doc.terms.size()));
+  GatherTopicColumns(doc, ws.single_);
+  const double digamma_sum = Digamma(std::accumulate(gamma.begin(), gamma.end(), 0.0));
+  for (int32_t k = 0; k < num_topics_; ++k) ws.elog_[k] = Digamma(gamma[k]) - digamma_sum;
+  VectorMap(ws.exp_elog_.data(), num_topics_) =
+      VectorMap(ws.elog_.data(), num_topics_).array().exp();
+}
+
+DocumentInference ClassicalVi::InferFromWarmStart(const DocView& doc, ClassicalViWorkspace& ws,
+                                                  std::span<double> gamma) const {
+  StartFrom(doc, ws, gamma);
+  DocumentInference result;
+  RunIterations(doc, ws, gamma, result, nullptr);
+  if (!std::isfinite(std::accumulate(gamma.begin(), gamma.end(), 0.0))) {
+    throw NumericalError("classical VI: non-finite gamma");
+  }
+  return result;
+}
+
+template <typename Stat>
+void ClassicalVi::AddTopicStatistics(const DocView& doc, const ClassicalViWorkspace& ws,
+                                     std::span<Stat> stats) const {
+  const size_t n = doc.terms.size(), k_topics = num_topics_;
+  if (stats.size() != k_topics * static_cast<size_t>(vocab_size_)) {
+    throw InputError("classical VI: topic statistics need K x V entries");
+  }
+  const float* beta_doc = ws.single_.beta_doc.data();
+  for (size_t i = 0; i < n; ++i) {
+    double norm = 0.0;
+    for (size_t k = 0; k < k_topics; ++k) norm += double{beta_doc[k * n + i]} * ws.exp_elog_[k];
+    if (!(norm > 0.0) || !std::isfinite(norm)) {
+      throw NumericalError("classical VI: term id " + std::to_string(doc.terms[i]) +
+                           " has probability " + std::to_string(norm) + " under the mixture");
+    }
+    const double weight = doc.counts[i] / norm;
+    Stat* column = stats.data() + static_cast<size_t>(doc.terms[i]) * k_topics;
+    for (size_t k = 0; k < k_topics; ++k) {
+      column[k] += static_cast<Stat>(weight * ws.exp_elog_[k] * double{beta_doc[k * n + i]});
+    }
+  }
+}
+
+template void ClassicalVi::AddTopicStatistics<float>(const DocView&, const ClassicalViWorkspace&,
+                                                     std::span<float>) const;
+template void ClassicalVi::AddTopicStatistics<double>(const DocView&, const ClassicalViWorkspace&,
+                                                      std::span<double>) const;
 
 void ClassicalVi::InferBatch(const BowView& docs, ClassicalViWorkspace& ws, std::span<float> theta,
                              std::span<double> elbo, std::span<int32_t> iterations) const {

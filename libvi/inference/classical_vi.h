@@ -28,8 +28,9 @@ struct TopicsView {
   }
 };
 
-// Checks shape, finiteness, non-negativity and row sums (within 1e-3); throws InputError.
-void ValidateTopics(const TopicsView& topics);
+// Checks shape, finiteness, non-negativity and (if `normalized`) row sums
+// (within 1e-3); throws InputError.
+void ValidateTopics(const TopicsView& topics, bool normalized = true);
 
 // Stopping rule of the per-document coordinate ascent.
 struct ClassicalViOptions {
@@ -39,6 +40,10 @@ struct ClassicalViOptions {
   int32_t max_iter = 200;
   // Stop when mean_k |γ_k(new) - γ_k(old)| < tol (scikit-learn's mean_change_tol).
   double tol = 1e-3;
+  // Rows of β must sum to 1 (within 1e-3). Online VB's E-step runs against
+  // exp(E[log β]) under a Dirichlet posterior, whose rows sum to less: false
+  // checks only that β is finite and non-negative.
+  bool normalized_topics = true;
 };
 
 // Per-document scratch buffers; reuse one per thread so that inference does
@@ -99,6 +104,22 @@ class ClassicalVi {
                                   std::span<double> gamma, std::span<float> theta,
                                   std::vector<double>* elbo_trace = nullptr) const;
 
+  // Coordinate ascent from the γ passed in (a warm start, e.g. from the
+  // encoder's posterior) instead of γ = 1; leaves γ updated and the
+  // workspace ready for AddTopicStatistics. The ELBO is not computed
+  // (result.elbo = 0): online VB's E-step needs only γ and φ.
+  DocumentInference InferFromWarmStart(const DocView& doc, ClassicalViWorkspace& workspace,
+                                       std::span<double> gamma) const;
+  // After InferFromWarmStart (or InferDocument) of `doc` with `workspace`:
+  // adds n_w φ_wk = n_w β_kw exp(E[log θ_k]) / Σ_j β_jw exp(E[log θ_j]) to
+  // stats[w·K + k] for each of the document's terms w: its expected
+  // topic-term counts, the M-step's sufficient statistics (each ≤ n_w).
+  // `stats` is K×V column-major (K·V entries).
+  // Defined for float and double statistics.
+  template <typename Stat>
+  void AddTopicStatistics(const DocView& doc, const ClassicalViWorkspace& workspace,
+                          std::span<Stat> stats) const;
+
   // Infers every document; θ is D×K row-major, elbo has D entries.
   // NumericalError messages name the document index within `docs`.
   void InferBatch(const BowView& docs, ClassicalViWorkspace& workspace, std::span<float> theta,
@@ -126,6 +147,7 @@ class ClassicalVi {
                      DocumentInference& result, std::vector<double>* elbo_trace) const;
   double Elbo(const DocView& doc, ClassicalViWorkspace& ws, std::span<const double> gamma) const;
   void CheckDocument(const DocView& doc) const;
+  void StartFrom(const DocView& doc, ClassicalViWorkspace& ws, std::span<const double> gamma) const;
 
   int32_t num_topics_ = 0;
   int32_t vocab_size_ = 0;

@@ -230,7 +230,16 @@ std::vector<KeySpec> TrainKeys() {
   using C = Config;
   using T = TrainConfig;
   return {
-      NumberKey("train.epochs", &C::train, &T::epochs, 1, 1000000, "passes over the data"),
+      NumberKey("train.epochs", &C::train, &T::epochs, 1, 1000000,
+                "cap on passes over the training documents"),
+      NumberKey("train.max_steps", &C::train, &T::max_steps, int64_t{1}, kMaxInt64,
+                "cap on optimizer steps"),
+      NumberKey("train.min_steps", &C::train, &T::min_steps, int64_t{0}, kMaxInt64,
+                "early stopping waits for at least this many steps"),
+      NumberKey("train.validate_every_steps", &C::train, &T::validate_every_steps, int64_t{1},
+                kMaxInt64, "validation after every epoch and every this many steps"),
+      NumberKey("train.early_stopping_min_delta", &C::train, &T::early_stopping_min_delta, 0.0,
+                1e3, "validation ELBO/token gain that counts as an improvement"),
       NumberKey("train.batch_size", &C::train, &T::batch_size, 1, 1 << 20,
                 "global minibatch size, split over ranks"),
       NumberKey("train.learning_rate", &C::train, &T::learning_rate, 1e-8, 10.0,
@@ -242,9 +251,9 @@ std::vector<KeySpec> TrainKeys() {
       NumberKey("train.lr_decay", &C::train, &T::lr_decay, 0.01, 1.0,
                 "learning-rate factor applied when validation stops improving"),
       NumberKey("train.lr_decay_patience", &C::train, &T::lr_decay_patience, 0, 1000000,
-                "epochs without validation improvement before decay; 0 off"),
+                "validations without improvement before decay; 0 off"),
       NumberKey("train.early_stopping_patience", &C::train, &T::early_stopping_patience, 0, 1000000,
-                "epochs without validation improvement before stopping; 0 off"),
+                "validations without improvement before stopping; 0 off"),
       NumberKey("train.validation_fraction", &C::train, &T::validation_fraction, 0.0, 0.5,
                 "share of documents held out for validation, chosen by id hash"),
       NumberKey("train.seed", &C::train, &T::seed, uint64_t{0},
@@ -257,6 +266,22 @@ std::vector<KeySpec> TrainKeys() {
                 kMaxInt64, "steps between cross-rank parameter checksum comparisons; 0 off"),
       NumberKey("train.log_every_steps", &C::train, &T::log_every_steps, int64_t{1}, kMaxInt64,
                 "steps between train_log.jsonl lines"),
+      StringKey("train.topic_update", &C::train, &T::topic_update, {"online-vb", "gradient"},
+                "lda topics: online-vb (stochastic variational Bayes, E-step warm-started by "
+                "the encoder) | gradient (Adam on the topic logits, AVITM)"),
+      NumberKey("train.topic_word_prior", &C::train, &T::topic_word_prior, 1e-6, 100.0,
+                "online VB: symmetric Dirichlet prior eta of each topic's term distribution"),
+      NumberKey("train.online_offset", &C::train, &T::online_offset, 0.0, 1e6,
+                "online VB: tau0 of the step size rho_t = (tau0 + t)^-kappa"),
+      NumberKey("train.online_decay", &C::train, &T::online_decay, 0.51, 1.0,
+                "online VB: kappa of the step size rho_t = (tau0 + t)^-kappa"),
+      NumberKey("train.estep_max_iter", &C::train, &T::estep_max_iter, 1, 10000,
+                "online VB: iteration cap of each document's E-step"),
+      NumberKey("train.estep_tol", &C::train, &T::estep_tol, 1e-8, 1.0,
+                "online VB: E-step stops when the mean |change of gamma| is below this"),
+      NumberKey("train.topic_change_tol", &C::train, &T::topic_change_tol, 0.0, 2.0,
+                "online VB: topics stop updating once they move less than this share of "
+                "their mass per 100 steps; 0 never"),
   };
 }
 

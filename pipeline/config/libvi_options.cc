@@ -24,6 +24,13 @@ TrainOptions TrainOptionsFrom(const Config& config) {
   o.adam.beta2 = config.train.beta2;
   o.clip_norm = config.train.clip_norm;
   o.seed = config.train.seed;
+  const TrainConfig& t = config.train;
+  o.topic_update = t.topic_update == "gradient" ? TopicUpdate::kGradient : TopicUpdate::kOnlineVb;
+  o.online.topic_word_prior = t.topic_word_prior;
+  o.online.offset = t.online_offset;
+  o.online.decay = t.online_decay;
+  o.online.estep_max_iter = t.estep_max_iter;
+  o.online.estep_tol = t.estep_tol;
   ValidateTrainOptions(o);
   return o;
 }

@@ -71,6 +71,9 @@ void AddTrainRecord(const Json& record, const fs::path& file, ModelRun& model) {
     model.epochs.push_back({Count(record, "epoch", file),
                             OptCount(record, "step", file).value_or(0),
                             Number(record, "seconds", file), Count(record, "documents", file)});
+  } else if (type == "stop") {
+    model.stop_reason = Text(record, "reason", file);
+    model.stop_step = Count(record, "step", file);
   }
 }
 

@@ -75,6 +75,8 @@ struct ModelRun : RunFolder {
   std::vector<CurvePoint> validation_elbo_per_token;  // "validation" records
   std::vector<CurvePoint> documents_per_second;       // "step" records
   std::vector<EpochRecord> epochs;
+  std::string stop_reason;  // the "stop" record: why training stopped
+  int64_t stop_step = 0;    // and at which step
   bool has_train_log = false;
   std::vector<std::vector<std::string>> top_terms;  // from topics.npy + vocab.tsv, decoded
 };

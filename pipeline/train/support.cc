@@ -50,6 +50,7 @@ void TrainLog::Validation(const ValidationResult& v, int64_t step, int64_t epoch
                         {"epoch", epoch + 1},
                         {"validation_elbo_per_token", v.elbo_per_token},
                         {"validation_mean_elbo", v.mean_elbo},
+                        {"topic_change", v.topic_change},
                         {"documents", v.documents}}
              .dump());
   NTM_LOG(kInfo) << "epoch " << epoch + 1 << ": validation ELBO/token " << v.elbo_per_token
@@ -62,6 +63,18 @@ void TrainLog::Epoch(int64_t epoch, int64_t step, double seconds, int64_t docume
                         {"step", step},
                         {"seconds", seconds},
                         {"documents", documents}}
+             .dump());
+}
+
+void TrainLog::TopicsConverged(int64_t step, double change_per_100_steps) {
+  Append(nlohmann::json{{"type", "topics_converged"},
+                        {"step", step},
+                        {"topic_change_per_100_steps", change_per_100_steps}}
+             .dump());
+}
+
+void TrainLog::Stop(const std::string& reason, int64_t step, int64_t epochs) {
+  Append(nlohmann::json{{"type", "stop"}, {"step", step}, {"epochs", epochs}, {"reason", reason}}
              .dump());
 }
 
@@ -112,6 +125,7 @@ std::string CheckpointMetadata(const TrainProgress& state, const Trainer& traine
       {"next_batch", state.next_batch},
       {"best_validation", std::isfinite(state.best_validation) ? state.best_validation : -1e300},
       {"epochs_without_improvement", state.epochs_without_improvement},
+      {"last_validation_step", state.last_validation_step},
       {"learning_rate", trainer.learning_rate()},
       {"vocab_checksum", ChecksumHex(layout.vocab.checksum)},
       {"vocab_size", m.vocab_size},
@@ -134,6 +148,7 @@ TrainProgress ResumeState(const std::string& metadata_json, const std::string& f
     s.next_batch = meta.at("next_batch");
     s.best_validation = meta.at("best_validation");
     s.epochs_without_improvement = meta.at("epochs_without_improvement");
+    s.last_validation_step = meta.value("last_validation_step", int64_t{0});
     s.learning_rate = meta.at("learning_rate");
     if (meta.at("vocab_checksum") != ChecksumHex(layout.vocab.checksum)) {
       throw InputError(file + ": checkpoint was trained on a different vocabulary than " +

@@ -22,12 +22,14 @@ struct TrainProgress {
   int64_t epoch = 0;       // current epoch (0-based)
   int64_t next_batch = 0;  // next global batch of the epoch
   double best_validation = -std::numeric_limits<double>::infinity();  // ELBO per token
-  int64_t epochs_without_improvement = 0;
+  int64_t epochs_without_improvement = 0;  // validations (not epochs) since the last gain
+  int64_t last_validation_step = 0;        // step of the last validation
   double learning_rate = 0;  // 0: take the configured one
 };
 
 // Validation ELBO summed over all ranks.
 struct ValidationResult {
+  double topic_change = -1;  // lda: mean total variation of β since the last validation; -1 none
   double elbo_per_token = 0;
   double mean_elbo = 0;
   int64_t documents = 0;
@@ -43,6 +45,10 @@ class TrainLog {
   void Validation(const ValidationResult& v, int64_t step, int64_t epoch);
   // An end-of-epoch line.
   void Epoch(int64_t epoch, int64_t step, double seconds, int64_t documents);
+  // Online VB's topics stopped updating at `step`.
+  void TopicsConverged(int64_t step, double change_per_100_steps);
+  // The last line: why training stopped.
+  void Stop(const std::string& reason, int64_t step, int64_t epochs);
 
  private:
   void Append(const std::string& json_line);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "libvi/base/errors.h"
 #include "libvi/inference/logistic_normal.h"
@@ -49,9 +50,14 @@ class TrainingRun {
 
  private:
   void StartOrResume();
+  int64_t TrainingDocuments();
   std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
-  bool EndOfEpoch();
+  std::string ValidateAndCheckPlateau();
+  double TopicChange();
+  void MaybeFreezeTopics(double topic_change);
+  std::string AfterStepChecks();
+  std::string RunEpoch();
   void AfterStep(const StepReport& report);
   bool CheckpointDue(int64_t step) const;
   std::string ProgressDetail(const StepReport& report) const;
@@ -72,6 +78,9 @@ class TrainingRun {
   TrainLog log_;
   std::vector<int64_t> validation_docs_;
   int64_t batches_per_epoch_;
+  std::optional<ProgressReporter> progress_;
+  std::vector<float> last_topics_;  // β at the last validation (lda)
+  int64_t last_topics_step_ = 0;    // the step of last_topics_
   Clock::time_point last_checkpoint_ = Clock::now();
   Clock::time_point window_start_ = Clock::now();
   double window_docs_ = 0;
@@ -107,14 +116,22 @@ void TrainingRun::StartOrResume() {
                         "another --out");
     }
     const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
-    trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size),
-                                         TrainOptionsFrom(ctx_.config));
+    TrainOptions options = TrainOptionsFrom(ctx_.config);
+    options.online.corpus_docs = static_cast<double>(TrainingDocuments());
+    trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size), options);
   }
   if (!buffer_) buffer_.emplace(trainer_->NewReduceBuffer());
   if (ctx_.comm.size() > 1) sharded_.emplace(trainer_->model().layout(), ctx_.comm);
   if (state_.learning_rate > 0) {
     trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
   }
+}
+
+// Documents that train (not held out), over all ranks: online VB's corpus size D.
+int64_t TrainingRun::TrainingDocuments() {
+  int64_t held_out[1] = {static_cast<int64_t>(validation_docs_.size())};
+  ctx_.comm.AllReduceSum(std::span<int64_t>(held_out));
+  return std::max<int64_t>(1, layout_.total_docs - held_out[0]);
 }
 
 std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
@@ -184,25 +201,81 @@ std::string TrainingRun::ProgressDetail(const StepReport& r) const {
   return text;
 }
 
-// Validation, learning-rate decay and early stopping; true when training should stop.
-bool TrainingRun::EndOfEpoch() {
-  const ValidationResult v = Validate(ctx_.comm, *trainer_, range_, validation_docs_, ctx_.config);
+// Validation, learning-rate decay and early stopping (collective); returns
+// why training should stop, or "" to go on.
+std::string TrainingRun::ValidateAndCheckPlateau() {
+  ValidationResult v = Validate(ctx_.comm, *trainer_, range_, validation_docs_, ctx_.config);
+  v.topic_change = TopicChange();
   log_.Validation(v, trainer_->step(), state_.epoch);
   const auto& t = ctx_.config.train;
-  if (v.documents == 0) return false;
-  if (v.elbo_per_token > state_.best_validation) {
+  MaybeFreezeTopics(v.topic_change);
+  if (v.documents == 0) return "";
+  if (v.elbo_per_token > state_.best_validation + t.early_stopping_min_delta) {
     state_.best_validation = v.elbo_per_token;
     state_.epochs_without_improvement = 0;
-    return false;
+    return "";
   }
+  state_.best_validation = std::max(state_.best_validation, v.elbo_per_token);
   ++state_.epochs_without_improvement;
   if (t.lr_decay_patience > 0 && state_.epochs_without_improvement % t.lr_decay_patience == 0) {
     trainer_->ScaleLearningRate(t.lr_decay);
     NTM_LOG(kInfo) << "validation ELBO did not improve: learning rate now "
                    << trainer_->learning_rate();
   }
-  return t.early_stopping_patience > 0 &&
-         state_.epochs_without_improvement >= t.early_stopping_patience;
+  if (t.early_stopping_patience == 0 || trainer_->step() < t.min_steps ||
+      state_.epochs_without_improvement < t.early_stopping_patience) {
+    return "";
+  }
+  std::ostringstream reason;
+  reason << "validation ELBO/token gained less than " << t.early_stopping_min_delta << " in "
+         << t.early_stopping_patience << " validations (plateau; best "
+         << state_.best_validation << ")";
+  return reason.str();
+}
+
+// Mean over topics of the total variation ½ Σ_w |β_kw − β'_kw| between β now
+// and at the last validation; -1 at the first (or for prodlda).
+double TrainingRun::TopicChange() {
+  if (trainer_->model().options().decoder != DecoderKind::kLda) return -1;
+  std::vector<float> topics = trainer_->model().TopicMatrixRowMajor();
+  double change = -1;
+  if (last_topics_.size() == topics.size()) {
+    double sum = 0;
+    for (size_t i = 0; i < topics.size(); ++i) sum += std::abs(topics[i] - last_topics_[i]);
+    change = 0.5 * sum / trainer_->model().options().num_topics;
+  }
+  last_topics_ = std::move(topics);
+  return change;
+}
+
+// Online VB: once the topics move by less than train.topic_change_tol of
+// their mass per 100 steps, they stop updating and the encoder trains on
+// alone (no E-steps: far faster) until the validation ELBO plateaus.
+void TrainingRun::MaybeFreezeTopics(double topic_change) {
+  const auto& t = ctx_.config.train;
+  const int64_t step = trainer_->step(), steps = step - last_topics_step_;
+  last_topics_step_ = step;
+  if (!trainer_->UpdatingTopics() || topic_change < 0 || steps <= 0 || step < t.min_steps) return;
+  const double per_100_steps = topic_change * 100.0 / static_cast<double>(steps);
+  if (per_100_steps >= t.topic_change_tol) return;
+  trainer_->FreezeTopics();
+  log_.TopicsConverged(step, per_100_steps);
+  NTM_LOG(kInfo) << "train: topics converged at step " << step << " (they moved "
+                 << per_100_steps << " of their mass per 100 steps, below train.topic_change_tol "
+                 << t.topic_change_tol << "); the encoder trains on alone";
+}
+
+// After a step: the step budget, or a validation inside a long epoch.
+std::string TrainingRun::AfterStepChecks() {
+  const auto& t = ctx_.config.train;
+  const int64_t step = trainer_->step();
+  if (step >= t.max_steps) return "reached train.max_steps (" + std::to_string(t.max_steps) + ")";
+  if (step > state_.last_validation_step && step % t.validate_every_steps == 0 &&
+      state_.next_batch < batches_per_epoch_) {
+    state_.last_validation_step = step;
+    return ValidateAndCheckPlateau();
+  }
+  return "";
 }
 
 // Collective: every rank calls it at the same step.
@@ -237,43 +310,55 @@ int TrainingRun::Run() {
   InstallStopHandlers();
   StartOrResume();
   const auto& t = ctx_.config.train;
-  ProgressReporter progress("training", t.epochs * batches_per_epoch_, "steps", ctx_.comm.is_root(),
-                            ctx_.config.log.progress_seconds);
-  for (; state_.epoch < t.epochs; ++state_.epoch, state_.next_batch = 0) {
-    const Permutation perm(layout_.total_docs, t.seed, static_cast<uint64_t>(state_.epoch));
-    const auto epoch_start = Clock::now();
-    for (; state_.next_batch < batches_per_epoch_;) {
-      const std::optional<StepReport> report = Step(perm, state_.next_batch++);
-      if (report) {
-        AfterStep(*report);
-        progress.set_detail(ProgressDetail(*report));
-      }
-      progress.Update(state_.epoch * batches_per_epoch_ + state_.next_batch);
-      const StepAgreement agreed =
-          AgreeAfterStep(ctx_.comm, StopRequested(), report && CheckpointDue(report->step));
-      if (agreed.stop) {
-        Checkpoint(false);
-        ctx_.comm.Barrier();
-        throw CollectiveStopError("stopped by a signal at step " +
-                                  std::to_string(trainer_->step()) +
-                                  "; checkpoint written: rerun with --resume to continue");
-      }
-      if (agreed.checkpoint) Checkpoint(false);
-    }
-    log_.Epoch(state_.epoch, trainer_->step(),
-               std::chrono::duration<double>(Clock::now() - epoch_start).count(),
-               layout_.total_docs);
-    if (EndOfEpoch()) {
-      NTM_LOG(kInfo) << "early stopping after epoch " << state_.epoch + 1;
+  progress_.emplace("training", std::min<int64_t>(t.epochs * batches_per_epoch_, t.max_steps),
+                    "steps", ctx_.comm.is_root(), ctx_.config.log.progress_seconds);
+  std::string stop_reason;
+  while (stop_reason.empty() && state_.epoch < t.epochs) {
+    stop_reason = RunEpoch();
+    if (state_.next_batch >= batches_per_epoch_) {
       ++state_.epoch;
-      break;
+      state_.next_batch = 0;
     }
   }
-  progress.Finish();
+  if (stop_reason.empty()) stop_reason = "reached train.epochs (" + std::to_string(t.epochs) + ")";
+  progress_->Finish();
+  log_.Stop(stop_reason, trainer_->step(), state_.epoch);
   WriteFinalOutputs();
-  NTM_LOG(kInfo) << "train: " << trainer_->step() << " steps, best validation ELBO/token "
-                 << state_.best_validation << "; model in " << out_.string();
+  NTM_LOG(kInfo) << "train: stopped after " << trainer_->step() << " steps (" << state_.epoch
+                 << " epochs): " << stop_reason;
+  NTM_LOG(kInfo) << "train: best validation ELBO/token " << state_.best_validation
+                 << "; model in " << out_.string();
   return 0;
+}
+
+// The rest of the current epoch (collective); returns why training should
+// stop, or "" at the epoch's end.
+std::string TrainingRun::RunEpoch() {
+  const auto& t = ctx_.config.train;
+  const Permutation perm(layout_.total_docs, t.seed, static_cast<uint64_t>(state_.epoch));
+  const auto epoch_start = Clock::now();
+  while (state_.next_batch < batches_per_epoch_) {
+    const std::optional<StepReport> report = Step(perm, state_.next_batch++);
+    if (report) {
+      AfterStep(*report);
+      progress_->set_detail(ProgressDetail(*report));
+    }
+    progress_->Update(trainer_->step());
+    const StepAgreement agreed =
+        AgreeAfterStep(ctx_.comm, StopRequested(), report && CheckpointDue(report->step));
+    if (agreed.stop) {
+      Checkpoint(false);
+      ctx_.comm.Barrier();
+      throw CollectiveStopError("stopped by a signal at step " + std::to_string(trainer_->step()) +
+                                "; checkpoint written: rerun with --resume to continue");
+    }
+    if (agreed.checkpoint) Checkpoint(false);
+    if (std::string reason = AfterStepChecks(); !reason.empty()) return reason;
+  }
+  log_.Epoch(state_.epoch, trainer_->step(),
+             std::chrono::duration<double>(Clock::now() - epoch_start).count(), layout_.total_docs);
+  state_.last_validation_step = trainer_->step();
+  return ValidateAndCheckPlateau();
 }
 
 }  // namespace
