@@ -30,9 +30,12 @@ void Adam<T>::UpdateSlice(std::span<T> params, std::span<const T> grad, double s
   const double t = static_cast<double>(updates_);
   const double correction1 = 1.0 - std::pow(options_.beta1, t);
   const double correction2 = 1.0 - std::pow(options_.beta2, t);
-  const Step step{static_cast<T>(options_.beta1),          static_cast<T>(options_.beta2),
-                  static_cast<T>(scale),                   static_cast<T>(learning_rate_ / correction1),
-                  static_cast<T>(1.0 / std::sqrt(correction2)), static_cast<T>(options_.epsilon)};
+  const Step step{static_cast<T>(options_.beta1),
+                  static_cast<T>(options_.beta2),
+                  static_cast<T>(scale),
+                  static_cast<T>(learning_rate_ / correction1),
+                  static_cast<T>(1.0 / std::sqrt(correction2)),
+                  static_cast<T>(options_.epsilon)};
   const int64_t end = begin + static_cast<int64_t>(params.size());
   const int64_t cut1 = std::clamp(frozen_begin_, begin, end);
   const int64_t cut2 = std::clamp(std::max(frozen_end_, frozen_begin_), cut1, end);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <string>
 #include <unordered_set>
@@ -263,6 +264,35 @@ double TopicDiversity(const std::vector<std::vector<int32_t>>& top_terms) {
 
 double TopicDiversity(const TopicsView& topics, int32_t n) {
   return TopicDiversity(TopTerms(topics, n));
+}
+
+std::vector<std::array<int32_t, 2>> DuplicateTopicPairs(
+    const std::vector<std::vector<int32_t>>& top_terms) {
+  std::vector<std::array<int32_t, 2>> pairs;
+  const auto k = static_cast<int32_t>(top_terms.size());
+  for (int32_t i = 0; i < k; ++i) {
+    std::vector<int32_t> a = top_terms[i];
+    std::sort(a.begin(), a.end());
+    for (int32_t j = i + 1; j < k; ++j) {
+      std::vector<int32_t> b = top_terms[j];
+      std::sort(b.begin(), b.end());
+      std::vector<int32_t> shared;
+      std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(shared));
+      const size_t shorter = std::min(a.size(), b.size());
+      if (shorter > 0 && 2 * shared.size() >= shorter) pairs.push_back({i, j});
+    }
+  }
+  return pairs;
+}
+
+std::vector<int32_t> RareTopics(std::span<const double> prevalence) {
+  std::vector<int32_t> rare;
+  if (prevalence.empty()) return rare;
+  const double threshold = kRareTopicShareOfUniform / static_cast<double>(prevalence.size());
+  for (size_t k = 0; k < prevalence.size(); ++k) {
+    if (prevalence[k] < threshold) rare.push_back(static_cast<int32_t>(k));
+  }
+  return rare;
 }
 
 }  // namespace ntm

@@ -2,6 +2,7 @@
 // θ-inference method against fixed topics, and topic quality (NPMI, diversity).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -75,5 +76,17 @@ double TopicDiversity(const std::vector<std::vector<int32_t>>& top_terms);
 
 // Convenience: TopicDiversity(TopTerms(topics, n)).
 double TopicDiversity(const TopicsView& topics, int32_t n = 25);
+
+// Near-duplicate topics: pairs (i < j) whose top-term lists share at least
+// half of their terms (the visible symptom of topic collapse).
+std::vector<std::array<int32_t, 2>> DuplicateTopicPairs(
+    const std::vector<std::vector<int32_t>>& top_terms);
+
+// A topic is rare when its prevalence (mean θ_k) is below this share of 1/K.
+inline constexpr double kRareTopicShareOfUniform = 0.1;
+
+// Topics (ascending) whose prevalence is below kRareTopicShareOfUniform / K:
+// topics almost no document uses.
+std::vector<int32_t> RareTopics(std::span<const double> prevalence);
 
 }  // namespace ntm

@@ -100,7 +100,7 @@ struct BasicTrainer<T>::Workspace {
   AlignedVector<T> small;         // the exact pass's small reduction buffer
   double reconstruction = 0, kl = 0, tokens = 0;
   // Online VB (lda decoder): the E-step against exp(E[log β]), per accumulation.
-  std::vector<float> topic_rows;    // the same K×V row-major: ClassicalVi's input
+  std::vector<float> topic_rows;     // the same K×V row-major: ClassicalVi's input
   std::optional<ClassicalVi> estep;  // classical VI against exp(E[log β])
   ClassicalViWorkspace estep_ws;
   AlignedVector<double> gamma;  // K: one document's γ
@@ -724,7 +724,8 @@ BasicTrainer<T> BasicTrainer<T>::Deserialize(std::span<const uint8_t> blob) {
     }
     o.topic_update = static_cast<TopicUpdate>(update);
     OnlineVbOptions& vb = o.online;
-    for (double* x : {&vb.topic_word_prior, &vb.offset, &vb.decay, &vb.estep_tol, &vb.corpus_docs}) {
+    for (double* x :
+         {&vb.topic_word_prior, &vb.offset, &vb.decay, &vb.estep_tol, &vb.corpus_docs}) {
       *x = r.Get<double>();
     }
     vb.estep_max_iter = r.Get<int32_t>();

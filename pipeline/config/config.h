@@ -58,25 +58,25 @@ struct ModelConfig {
 
 // Data-parallel training (`ntm train`).
 struct TrainConfig {
-  int epochs = 200;                       // cap on passes over the training documents
-  int64_t max_steps = 100000;             // cap on optimizer steps
-  int64_t min_steps = 200;                // no early stop before this many steps
-  int64_t validate_every_steps = 500;     // validation also inside long epochs
+  int epochs = 200;                        // cap on passes over the training documents
+  int64_t max_steps = 100000;              // cap on optimizer steps
+  int64_t min_steps = 200;                 // no early stop before this many steps
+  int64_t validate_every_steps = 500;      // validation also inside long epochs
   double early_stopping_min_delta = 1e-3;  // ELBO/token gain that counts as improvement
-  int batch_size = 200;                   // global minibatch, split over ranks
-  double learning_rate = 0.002;           // Adam step size
-  double beta1 = 0.99;                    // Adam first-moment decay
-  double beta2 = 0.999;                   // Adam second-moment decay
-  double clip_norm = 0.0;                 // gradient-norm clip; 0 turns it off
-  double lr_decay = 0.5;                  // lr factor when validation stops improving
-  int lr_decay_patience = 0;              // epochs without improvement before decay; 0 off
-  int early_stopping_patience = 3;        // validations without improvement before stop; 0 off
-  double validation_fraction = 0.05;      // share of documents held out (by id hash)
-  uint64_t seed = 1;                      // batches, initialisation, dropout, noise
-  int64_t checkpoint_every_steps = 1000;  // 0 off
-  double checkpoint_every_seconds = 600;  // 0 off
-  int64_t checksum_every_steps = 100;     // cross-rank parameter comparison; 0 off
-  int64_t log_every_steps = 50;           // train_log.jsonl cadence
+  int batch_size = 200;                    // global minibatch, split over ranks
+  double learning_rate = 0.002;            // Adam step size
+  double beta1 = 0.99;                     // Adam first-moment decay
+  double beta2 = 0.999;                    // Adam second-moment decay
+  double clip_norm = 0.0;                  // gradient-norm clip; 0 turns it off
+  double lr_decay = 0.5;                   // lr factor when validation stops improving
+  int lr_decay_patience = 0;               // epochs without improvement before decay; 0 off
+  int early_stopping_patience = 3;         // validations without improvement before stop; 0 off
+  double validation_fraction = 0.05;       // share of documents held out (by id hash)
+  uint64_t seed = 1;                       // batches, initialisation, dropout, noise
+  int64_t checkpoint_every_steps = 1000;   // 0 off
+  double checkpoint_every_seconds = 600;   // 0 off
+  int64_t checksum_every_steps = 100;      // cross-rank parameter comparison; 0 off
+  int64_t log_every_steps = 50;            // train_log.jsonl cadence
   std::string topic_update = "online-vb";  // lda topics: online-vb | gradient
   double topic_word_prior = 0.01;          // online VB: Dirichlet prior η of the topics
   double online_offset = 10;               // online VB: τ0 of ρ_t = (τ0 + t)^−κ

@@ -122,6 +122,8 @@ struct TopicFigures {
   std::vector<double> prevalence;                   // empty: not available
   std::optional<double> mean_npmi;
   std::optional<double> diversity;
+  std::optional<int64_t> duplicate_pairs;  // quality.json: near-duplicate topic pairs
+  std::optional<int64_t> rare_topics;      // quality.json: topics almost no document uses
   std::string top_terms_source;
   std::string prevalence_source;
 };

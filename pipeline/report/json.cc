@@ -114,6 +114,8 @@ Json TopicsJson(const TopicFigures& t) {
   return {{"topics", topics},
           {"mean_npmi", Optional(t.mean_npmi)},
           {"diversity", Optional(t.diversity)},
+          {"duplicate_topic_pairs", t.duplicate_pairs ? Json(*t.duplicate_pairs) : Json()},
+          {"rare_topics", t.rare_topics ? Json(*t.rare_topics) : Json()},
           {"top_terms_source", t.top_terms_source},
           {"prevalence_source", t.prevalence_source}};
 }

@@ -123,6 +123,12 @@ TopicFigures ReadTopics(const Json& topics, const fs::path& file) {
   }
   t.mean_npmi = OptNumber(topics, "mean_npmi", file);
   t.diversity = OptNumber(topics, "diversity", file);
+  if (topics.contains("duplicate_topic_pairs") && topics["duplicate_topic_pairs"].is_array()) {
+    t.duplicate_pairs = static_cast<int64_t>(topics["duplicate_topic_pairs"].size());
+  }
+  if (topics.contains("rare_topics") && topics["rare_topics"].is_array()) {
+    t.rare_topics = static_cast<int64_t>(topics["rare_topics"].size());
+  }
   return t;
 }
 

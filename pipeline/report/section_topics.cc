@@ -33,6 +33,10 @@ ReportTable TopicSummary(const TopicFigures& t) {
       {"Mean NPMI", t.mean_npmi ? FormatFixed(*t.mean_npmi, 3) : "\xE2\x80\x94"},
       {"Topic diversity (unique share of top-25 terms)",
        t.diversity ? FormatPercent(*t.diversity) : "\xE2\x80\x94"},
+      {"Near-duplicate topic pairs (top-10 terms overlap by half or more)",
+       t.duplicate_pairs ? FormatCount(*t.duplicate_pairs) : "\xE2\x80\x94"},
+      {"Rare topics (prevalence below a tenth of 1/K)",
+       t.rare_topics ? FormatCount(*t.rare_topics) : "\xE2\x80\x94"},
       {"Top terms from", t.top_terms_source},
       {"Prevalence from", t.prevalence_source.empty() ? "\xE2\x80\x94" : t.prevalence_source}};
   return FigureTable(std::move(rows));
@@ -64,6 +68,8 @@ void MergeTopicFigures(const TopicFigures& from, TopicFigures& into) {
   if (into.npmi.empty()) into.npmi = from.npmi;
   if (!into.mean_npmi) into.mean_npmi = from.mean_npmi;
   if (!into.diversity) into.diversity = from.diversity;
+  if (!into.duplicate_pairs) into.duplicate_pairs = from.duplicate_pairs;
+  if (!into.rare_topics) into.rare_topics = from.rare_topics;
   if (into.prevalence.empty()) {
     into.prevalence = from.prevalence;
     into.prevalence_source = from.prevalence_source;

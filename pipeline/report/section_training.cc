@@ -128,8 +128,8 @@ void AddEpochFigures(const ModelRun& m, std::vector<std::vector<std::string>>& r
   }
   rows.push_back({"Epochs", FormatCount(static_cast<int64_t>(m.epochs.size()))});
   if (!m.stop_reason.empty()) {
-    rows.push_back({"Training stopped", "after step " + FormatCount(m.stop_step) + ": " +
-                                            m.stop_reason});
+    rows.push_back(
+        {"Training stopped", "after step " + FormatCount(m.stop_step) + ": " + m.stop_reason});
   }
   rows.push_back({"Time per epoch (mean)", FormatSeconds(seconds / m.epochs.size())});
   rows.push_back({"Training time (sum of epochs)",

@@ -211,7 +211,10 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
       {"diversity", TopicDiversity(TopicsView{NumTopics(model_), model_.options().vocab_size, beta},
                                    std::min(25, model_.options().vocab_size))},
       {"prevalence", prev},
-      {"prevalence_method", methods_.name(0)}};
+      {"prevalence_method", methods_.name(0)},
+      {"duplicate_topic_pairs", DuplicateTopicPairs(top_terms_)},
+      {"rare_topics", RareTopics(prev)},
+      {"rare_topic_threshold", kRareTopicShareOfUniform / std::max(1, NumTopics(model_))}};
   if (!vocab.words.empty()) topics["top_words"] = TopWords(beta, vocab.words);
   return {{"num_topics", NumTopics(model_)},
           {"documents", static_cast<int64_t>(docs)},

@@ -24,7 +24,7 @@ struct TrainProgress {
   double best_validation = -std::numeric_limits<double>::infinity();  // ELBO per token
   int64_t epochs_without_improvement = 0;  // validations (not epochs) since the last gain
   int64_t last_validation_step = 0;        // step of the last validation
-  double learning_rate = 0;  // 0: take the configured one
+  double learning_rate = 0;                // 0: take the configured one
 };
 
 // Validation ELBO summed over all ranks.

@@ -228,8 +228,8 @@ std::string TrainingRun::ValidateAndCheckPlateau() {
   }
   std::ostringstream reason;
   reason << "validation ELBO/token gained less than " << t.early_stopping_min_delta << " in "
-         << t.early_stopping_patience << " validations (plateau; best "
-         << state_.best_validation << ")";
+         << t.early_stopping_patience << " validations (plateau; best " << state_.best_validation
+         << ")";
   return reason.str();
 }
 
@@ -260,8 +260,8 @@ void TrainingRun::MaybeFreezeTopics(double topic_change) {
   if (per_100_steps >= t.topic_change_tol) return;
   trainer_->FreezeTopics();
   log_.TopicsConverged(step, per_100_steps);
-  NTM_LOG(kInfo) << "train: topics converged at step " << step << " (they moved "
-                 << per_100_steps << " of their mass per 100 steps, below train.topic_change_tol "
+  NTM_LOG(kInfo) << "train: topics converged at step " << step << " (they moved " << per_100_steps
+                 << " of their mass per 100 steps, below train.topic_change_tol "
                  << t.topic_change_tol << "); the encoder trains on alone";
 }
 
@@ -326,8 +326,8 @@ int TrainingRun::Run() {
   WriteFinalOutputs();
   NTM_LOG(kInfo) << "train: stopped after " << trainer_->step() << " steps (" << state_.epoch
                  << " epochs): " << stop_reason;
-  NTM_LOG(kInfo) << "train: best validation ELBO/token " << state_.best_validation
-                 << "; model in " << out_.string();
+  NTM_LOG(kInfo) << "train: best validation ELBO/token " << state_.best_validation << "; model in "
+                 << out_.string();
   return 0;
 }
 

@@ -193,8 +193,11 @@ class TrainE2e : public ::testing::Test {
   // long enough that a signal sent when the first checkpoint appears always
   // lands before the end, even on an idle machine.
   static std::string ResumeSchedule() {
+    // No early stopping: the schedule is pinned (the topics still freeze once
+    // converged, after train.min_steps, so resume crosses that switch too).
     return "--set train.batch_size=20 --set train.epochs=30 --set train.checkpoint_every_steps=5 "
-           "--set train.log_every_steps=1 --set train.checksum_every_steps=10";
+           "--set train.log_every_steps=1 --set train.checksum_every_steps=10 "
+           "--set train.early_stopping_patience=0";
   }
   // An uninterrupted run of ResumeSchedule() on `ranks` ranks, trained once.
   static std::string ResumeReference(int ranks = 2) {
@@ -216,13 +219,18 @@ std::string TrainE2e::config_;
 std::map<int, CommandResult> TrainE2e::tokenize_;
 
 // Float32 addition is not associative, so P ranks summing gradients in another
-// order change the last bits of each step. Over the 6 Adam steps here that
-// noise stays at a few ulps (measured: ~2e-7 relative, float32 epsilon is
-// 1.2e-7). The tolerance, 1e-5 relative (~80 ulps), is checked below to be at
-// least 100 times smaller than what one epoch of training changes, so a model
-// that skipped or repeated a batch, or trained on other documents, fails.
+// order change the last bits of each step. With gradient-trained topics that
+// noise stays at a few ulps over the 6 steps here (measured ~2e-7 relative).
+// The default online-VB topics amplify it a little: each note's E-step stops
+// when the mean |change of γ| falls below train.estep_tol (1e-3), so an
+// encoder warm start that differs in its last bits can end a note's E-step
+// one iteration earlier or later, moving that note's counts by ~1e-3 of
+// themselves (measured: 5-6e-5 relative in the topics at P = 2 and 3). The
+// tolerance, 2e-4, is checked below to be at least 100 times smaller than
+// what one epoch of training changes, so a model that skipped or repeated a
+// batch, or trained on other documents, fails.
 TEST_F(TrainE2e, ModelDoesNotDependOnRankCountBeyondSummationOrder) {
-  constexpr double kTolerance = 1e-5;
+  constexpr double kTolerance = 2e-4;
   const std::string m1 = BaseModel();
   const std::string again = *dir_ / "m1-again", m1c3 = *dir_ / "m1-on-p3-corpus";
   const std::string m2 = *dir_ / "m2", m3 = *dir_ / "m3", shorter = *dir_ / "m1-2-epochs";
@@ -455,6 +463,12 @@ TEST_F(TrainE2e, TrainLogAndModelFolderHoldWhatTheContractLists) {
     } else if (type == "epoch") {
       fields = {"epoch", "step", "seconds", "documents"};
       EXPECT_EQ(j.at("documents"), 300);
+    } else if (type == "stop") {
+      fields = {"step", "epochs"};
+      EXPECT_EQ(j.at("step"), 6);
+      EXPECT_EQ(j.at("reason"), "reached train.epochs (3)");
+    } else if (type == "topics_converged") {
+      fields = {"step", "topic_change_per_100_steps"};
     } else {
       ADD_FAILURE() << "unknown line type " << type;
     }
