@@ -212,7 +212,10 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
                                    std::min(25, model_.options().vocab_size))},
       {"prevalence", prev},
       {"prevalence_method", methods_.name(0)}};
-  if (!vocab.words.empty()) topics["top_words"] = TopWords(beta, vocab.words);
+  // Pieces mode: readable words of the top pieces. Words mode: the terms
+  // themselves, so what the report shows is what NPMI was computed on.
+  topics["top_words"] =
+      vocab.words.empty() ? nlohmann::json(terms) : nlohmann::json(TopWords(beta, vocab.words));
   return {{"num_topics", NumTopics(model_)},
           {"documents", static_cast<int64_t>(docs)},
           {"tokens", static_cast<int64_t>(tokens)},

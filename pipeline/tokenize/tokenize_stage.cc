@@ -20,6 +20,7 @@
 
 #include "libvi/base/errors.h"
 #include "pipeline/config/tokenizer_options.h"
+#include "pipeline/corpus/term_resolver.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/checksum.h"
 #include "pipeline/io/shard.h"
@@ -95,6 +96,7 @@ class TokenizeRun {
   int Run();
 
  private:
+  bool TrainsPieces() const;
   void PrepareOutput();
   void ReadIdsAndSample();
   void TrainOrSkipPieceModel(SampleReservoir& reservoir);
@@ -125,6 +127,7 @@ class TokenizeRun {
   int64_t dropped_fragments_ = 0;
   uint64_t vocab_checksum_ = 0;
   int64_t no_terms_ = 0, oov_only_ = 0, docs_spilled_ = 0;
+  TermTokenCounts term_tokens_;  // this rank's spilled tokens by what the vocabulary made of them
   std::vector<ShardRecord> shards_;
 };
 
@@ -157,8 +160,14 @@ void TokenizeRun::PrepareOutput() {
   ctx_.comm.Barrier();
 }
 
+// SentencePiece is trained for pieces mode and, in words mode, for mapping
+// out-of-vocabulary words through pieces.
+bool TokenizeRun::TrainsPieces() const {
+  return ctx_.config.vocab.mode == "pieces" || MapsOovThroughPieces(ctx_.config);
+}
+
 void TokenizeRun::ReadIdsAndSample() {
-  const bool pieces = ctx_.config.vocab.mode == "pieces";
+  const bool pieces = TrainsPieces();
   SampleReservoir reservoir(pieces ? static_cast<size_t>(ctx_.config.vocab.sample_docs) : 0);
   std::vector<uint64_t> hashes;
   std::vector<std::string> ids;  // kept only to name a duplicate under "fail"
@@ -196,14 +205,16 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
     model.assign(trained.begin(), trained.end());
-    PieceModel trained_model(trained);
-    display_ = BuildPieceDisplayTable(sentences, trained_model,
-                                      PieceDisplayOptions{ctx_.config.vocab.min_df, 0.5});
+    if (ctx_.config.vocab.mode == "pieces") {
+      PieceModel trained_model(trained);
+      display_ = BuildPieceDisplayTable(sentences, trained_model,
+                                        PieceDisplayOptions{ctx_.config.vocab.min_df, 0.5});
+    }
   }
   ctx_.comm.Barrier();  // the other ranks wait here idle (not spinning) while rank 0 trains
   ctx_.comm.Broadcast(model, 0);
   piece_model_.assign(model.begin(), model.end());
-  tokenizer_.SetPieceModel(piece_model_);
+  if (ctx_.config.vocab.mode == "pieces") tokenizer_.SetPieceModel(piece_model_);
 }
 
 void TokenizeRun::TokenizeAndSpill() {
@@ -286,21 +297,46 @@ void TokenizeRun::WriteVocabulary() {
 
 namespace {
 
-// Local term id (this rank's TermCounter index) -> vocabulary id (-1: pruned).
-std::vector<int32_t> LocalToGlobal(const TermCounter& local, const Vocabulary& vocabulary) {
-  std::vector<int32_t> map(static_cast<size_t>(local.size()));
-  for (int64_t i = 0; i < local.size(); ++i) map[i] = vocabulary.Lookup(local.Term(i));
+// Local term id (this rank's TermCounter index) -> vocabulary id (-1:
+// dropped) and what became of the term: its own id, or in words mode with
+// vocab.oov "pieces" the vocabulary word it maps to through SentencePiece.
+struct LocalTermMap {
+  std::vector<int32_t> to_global;
+  std::vector<TermFate> fate;
+};
+
+LocalTermMap LocalToGlobal(const TermCounter& local, const Vocabulary& vocabulary,
+                           const std::string& piece_model, const Config& config) {
+  TermResolver resolver(vocabulary, MapsOovThroughPieces(config) ? piece_model : "",
+                        OovMapperOptionsFrom(config));
+  LocalTermMap map{std::vector<int32_t>(static_cast<size_t>(local.size())),
+                   std::vector<TermFate>(static_cast<size_t>(local.size()))};
+  for (int64_t i = 0; i < local.size(); ++i) {
+    map.to_global[i] = resolver.Resolve(local.Term(i), &map.fate[i]);
+  }
   return map;
 }
 
-// Maps a spilled row to ascending vocabulary ids, dropping pruned terms.
-void MapRow(const std::vector<std::pair<int32_t, uint32_t>>& local,
-            const std::vector<int32_t>& to_global, std::vector<std::pair<int32_t, uint32_t>>& out) {
+// Maps a spilled row to ascending vocabulary ids, dropping what resolves to
+// none and adding up terms mapped onto the same word; counts the tokens by
+// fate into `counts` when given.
+void MapRow(const std::vector<std::pair<int32_t, uint32_t>>& local, const LocalTermMap& map,
+            std::vector<std::pair<int32_t, uint32_t>>& out, TermTokenCounts* counts) {
   out.clear();
   for (const auto& [id, count] : local) {
-    if (to_global[id] >= 0) out.emplace_back(to_global[id], count);
+    if (counts != nullptr) counts->Add(map.fate[id], count);
+    if (map.to_global[id] >= 0) out.emplace_back(map.to_global[id], count);
   }
   std::sort(out.begin(), out.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (kept > 0 && out[kept - 1].first == out[i].first) {
+      out[kept - 1].second += out[i].second;
+    } else {
+      out[kept++] = out[i];
+    }
+  }
+  out.resize(kept);
 }
 
 // The index of this rank's first shard: shards are numbered in rank order.
@@ -316,12 +352,12 @@ int64_t FirstShardIndex(Communicator& comm, int64_t my_docs, int64_t docs_per_sh
 }  // namespace
 
 void TokenizeRun::WriteShards() {
-  const std::vector<int32_t> to_global = LocalToGlobal(counter_, *vocabulary_);
+  const LocalTermMap to_global = LocalToGlobal(counter_, *vocabulary_, piece_model_, ctx_.config);
   std::string id;
   std::vector<std::pair<int32_t, uint32_t>> local, row;
   int64_t survivors = 0;
   for (SpillReader count_pass(spill_path_); count_pass.Next(id, local);) {
-    MapRow(local, to_global, row);
+    MapRow(local, to_global, row, nullptr);
     survivors += !row.empty();
   }
   const int64_t per_shard = ctx_.config.tokenize.docs_per_shard;
@@ -335,7 +371,7 @@ void TokenizeRun::WriteShards() {
     writer.reset();
   };
   for (SpillReader reader(spill_path_); reader.Next(id, local);) {
-    MapRow(local, to_global, row);
+    MapRow(local, to_global, row, &term_tokens_);
     if (row.empty()) {
       ++oov_only_;
       continue;
@@ -406,6 +442,9 @@ void TokenizeRun::WriteManifest() {
   ctx_.comm.AllReduceSum(per_source);
   std::vector<int64_t> mine = {no_terms_, oov_only_, docs_spilled_};
   ctx_.comm.AllReduceSum(mine);
+  std::vector<int64_t> term_flat = term_tokens_.Flatten();
+  ctx_.comm.AllReduceSum(term_flat);
+  const TermTokenCounts term_tokens = TermTokenCounts::Unflatten(term_flat);
   auto tok_flat = tokenizer_.stats().Flatten();
   ctx_.comm.AllReduceSum(tok_flat);
   const nlohmann::json shards = GatherShards(ctx_.comm, shards_);
@@ -435,6 +474,8 @@ void TokenizeRun::WriteManifest() {
       {"vocab_size", vocabulary_->size()},
       {"vocab_checksum", Hex(vocab_checksum_)},
       {"vocab_mode", ctx_.config.vocab.mode},
+      {"vocab_oov", MapsOovThroughPieces(ctx_.config) ? "pieces" : "drop"},
+      {"term_tokens", term_tokens.Json()},
       {"shards", shards},
       {"rejected",
        {{"malformed", total.malformed_total()},
@@ -471,6 +512,7 @@ void TokenizeRun::WriteManifest() {
                  << total.empty_skipped << " empty, " << duplicates_total_ << " duplicate id, "
                  << mine[0] + mine[1] << " without terms; changed: " << total.truncated
                  << " truncated, " << total.invalid_utf8_replaced << " invalid UTF-8 replaced";
+  NTM_LOG(kInfo) << "tokenize: " << term_tokens.Summary();
 }
 
 int TokenizeRun::Run() {
