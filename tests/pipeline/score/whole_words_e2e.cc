@@ -71,7 +71,9 @@ class WholeWordsE2e : public ::testing::Test {
   // Every word the default tokenizer makes of the training notes.
   static std::set<std::string> InputWords() {
     const auto sources = ExpandInputs({*dir_ / "train.jsonl"});
-    auto reader = OpenReader(sources, {{0, 0, INT64_MAX}}, ReaderOptions{});
+    const std::vector<WorkItem> items = {{0, 0, INT64_MAX}};
+    const ReaderOptions options;  // the reader keeps references to all three
+    auto reader = OpenReader(sources, items, options);
     DocumentTokenizer tokenizer;
     std::set<std::string> words;
     for (RawDocument doc; reader->Next(doc);) {
@@ -147,8 +149,9 @@ TEST_F(WholeWordsE2e, OovDropMapsNothing) {
   const json pieces = ReadJson(Corpus() + "/manifest.json").at("term_tokens");
   EXPECT_EQ(drop.at("mapped_through_pieces"), 0);
   EXPECT_EQ(drop.at("total"), pieces.at("total"));
-  EXPECT_EQ(drop.at("dropped").get<int64_t>(), pieces.at("dropped").get<int64_t>() +
-                                                   pieces.at("mapped_through_pieces").get<int64_t>());
+  EXPECT_EQ(
+      drop.at("dropped").get<int64_t>(),
+      pieces.at("dropped").get<int64_t>() + pieces.at("mapped_through_pieces").get<int64_t>());
 }
 
 }  // namespace
