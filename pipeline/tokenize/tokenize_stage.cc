@@ -6,8 +6,10 @@
 //      model is trained on rank 0 from the merged sample, then broadcast;
 //   2. tokenize, count document frequencies, spill documents to a local file;
 //   3. after the vocabulary is agreed (counts gathered from every rank and
-//      merged in a fixed order), map the spilled documents to term ids and
-//      write this rank's shards.
+//      merged in a fixed order), map the spilled documents to term ids (in
+//      words mode, words outside the vocabulary through SentencePiece pieces
+//      when vocab.oov says so: pipeline/corpus/term_resolver.h) and write
+//      this rank's shards.
 // Memory is bounded by the sample, the term tables and one shard, never by
 // the corpus. The same input, config and P give byte-identical files; the
 // vocabulary is the same for any P.
@@ -99,6 +101,7 @@ class TokenizeRun {
   bool TrainsPieces() const;
   void PrepareOutput();
   void ReadIdsAndSample();
+  std::string TrainPieces(const std::vector<std::string>& sentences) const;
   void TrainOrSkipPieceModel(SampleReservoir& reservoir);
   void TokenizeAndSpill();
   void BuildVocabulary();
@@ -188,6 +191,26 @@ void TokenizeRun::ReadIdsAndSample() {
   if (pieces) TrainOrSkipPieceModel(reservoir);
 }
 
+// Rank 0: the piece model of the merged sample. In words mode a sample
+// SentencePiece rejects (e.g. no word in any sampled note) is no reason to
+// fail: the words outside the vocabulary are then dropped (vocab_oov "drop").
+std::string TokenizeRun::TrainPieces(const std::vector<std::string>& sentences) const {
+  const PieceTrainerOptions options = PieceTrainerOptionsFrom(ctx_.config);
+  NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
+                 << " pieces) on " << sentences.size() << " documents";
+  const auto start = std::chrono::steady_clock::now();
+  std::string trained;
+  try {
+    trained = TrainPieceModel(sentences, options);
+  } catch (const InputError& e) {
+    if (ctx_.config.vocab.mode == "pieces") throw;
+    NTM_LOG(kWarn) << e.what() << ": words outside the vocabulary will be dropped";
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
+  return trained;
+}
+
 void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
   const std::string mine = reservoir.Serialize();
   const auto all = ctx_.comm.AllGather(std::span<const char>(mine.data(), mine.size()));
@@ -197,13 +220,7 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     for (const auto& part : all) merged.MergeSerialized(std::string_view(part.data(), part.size()));
     std::vector<std::string> sentences;
     for (auto& entry : merged.SortedEntries()) sentences.push_back(std::move(entry.sentence));
-    const PieceTrainerOptions options = PieceTrainerOptionsFrom(ctx_.config);
-    NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
-                   << " pieces) on " << sentences.size() << " documents";
-    const auto start = std::chrono::steady_clock::now();
-    const std::string trained = TrainPieceModel(sentences, options);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
+    const std::string trained = TrainPieces(sentences);
     model.assign(trained.begin(), trained.end());
     if (ctx_.config.vocab.mode == "pieces") {
       PieceModel trained_model(trained);
@@ -474,7 +491,7 @@ void TokenizeRun::WriteManifest() {
       {"vocab_size", vocabulary_->size()},
       {"vocab_checksum", Hex(vocab_checksum_)},
       {"vocab_mode", ctx_.config.vocab.mode},
-      {"vocab_oov", MapsOovThroughPieces(ctx_.config) ? "pieces" : "drop"},
+      {"vocab_oov", MapsOovThroughPieces(ctx_.config) && !piece_model_.empty() ? "pieces" : "drop"},
       {"term_tokens", term_tokens.Json()},
       {"shards", shards},
       {"rejected",
