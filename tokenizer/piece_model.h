@@ -3,7 +3,8 @@
 // Each distinct word is encoded by SentencePiece once (until the cache is
 // full, when it is cleared and refilled), so encoding cost grows with the
 // vocabulary of the corpus, not its length. (vocab.mode "words" uses the
-// segmenter's words directly and needs no model.)
+// segmenter's words as terms; its model only maps the words outside the
+// vocabulary, tokenizer/oov_mapper.h.)
 #pragma once
 
 #include <cstddef>

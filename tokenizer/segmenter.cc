@@ -18,6 +18,7 @@ constexpr size_t kMaxLexiconWord = 64;   // longer list entries are ignored
 constexpr size_t kMaxDeidBracket = 256;  // "[**" ... "**]" span, bytes
 constexpr size_t kMaxChainNumber = 3;    // digits of a number inside a hyphenated term
 constexpr std::string_view kUnicodeHyphen = "\xE2\x80\x90";  // U+2010 (NFKC of U+2011)
+constexpr std::string_view kRightQuote = "\xE2\x80\x99";     // U+2019, typographic apostrophe
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAsciiLetter(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
@@ -161,14 +162,21 @@ struct Segmenter::Impl {
     }
   }
 
-  // Lexicon flags of `w`, compared in ASCII lower case.
+  // Lexicon flags of `w`, compared in ASCII lower case with a typographic
+  // apostrophe (U+2019) read as ' ("didn’t" is "didn't").
   uint8_t Flags(std::string_view w) const {
-    if (w.size() > longest_word) return 0;
     char buffer[kMaxLexiconWord];
-    for (size_t i = 0; i < w.size(); ++i) {
-      buffer[i] = (w[i] >= 'A' && w[i] <= 'Z') ? static_cast<char>(w[i] | 0x20) : w[i];
+    size_t n = 0;
+    for (size_t i = 0; i < w.size(); ++i, ++n) {
+      if (n == longest_word) return 0;  // longer than every entry
+      if (w[i] == kRightQuote[0] && w.compare(i, kRightQuote.size(), kRightQuote) == 0) {
+        buffer[n] = '\'';
+        i += kRightQuote.size() - 1;
+      } else {
+        buffer[n] = (w[i] >= 'A' && w[i] <= 'Z') ? static_cast<char>(w[i] | 0x20) : w[i];
+      }
     }
-    const int64_t index = lexicon.Find(std::string_view(buffer, w.size()));
+    const int64_t index = lexicon.Find(std::string_view(buffer, n));
     return index < 0 ? 0 : flags[index];
   }
 
@@ -445,8 +453,9 @@ void Segmenter::Impl::EmitClass(const std::string& token, int64_t& counter) {
     ++stats.numbers_dropped;
     return;
   }
-  out->push_back(token);
   ++counter;
+  if (!options.class_tokens) return;  // recognised (and counted), not emitted
+  out->push_back(token);
   ++stats.words;
 }
 

@@ -30,7 +30,7 @@
 
 namespace ntm {
 
-// The scikit-learn English stop-word list (318 words).
+// English stop words: scikit-learn's list and NLTK's, 378 words, sorted.
 const std::vector<std::string>& EnglishStopWords();
 // The built-in clinical stop words (patient, history, mr, ...).
 const std::vector<std::string>& ClinicalStopWords();
@@ -61,6 +61,9 @@ struct SegmenterOptions {
   std::vector<std::string> units = DefaultUnits();  // units making a measure
   bool deid_placeholders = true;                    // de-identification placeholders -> deid_token
   std::string deid_token = "<deid>";                // class token of placeholders
+  // Emit the class tokens above; false: numbers, measures and placeholders are
+  // still recognised (a measure still takes its unit) and counted, not emitted.
+  bool class_tokens = true;
   bool stop_words = true;                     // drop EnglishStopWords() and ClinicalStopWords()
   std::vector<std::string> extra_stop_words;  // also dropped when stop_words is on
   int min_token_length = 2;                   // shorter words (in code points) are dropped
@@ -75,9 +78,9 @@ struct SegmenterStats {
   int64_t documents = 0;           // texts segmented
   int64_t ascii_documents = 0;     // of which took the ASCII fast path
   int64_t words = 0;               // words output (class tokens included)
-  int64_t numbers = 0;             // number_token emitted
-  int64_t measures = 0;            // measure_token emitted
-  int64_t deid = 0;                // deid_token emitted
+  int64_t numbers = 0;             // numbers recognised (number_token, if emitted)
+  int64_t measures = 0;            // measures recognised (measure_token, if emitted)
+  int64_t deid = 0;                // placeholders recognised (deid_token, if emitted)
   int64_t abbreviations = 0;       // dotted abbreviations kept whole
   int64_t hyphenated = 0;          // hyphenated terms kept whole
   int64_t stop_words_dropped = 0;  // words dropped as stop words

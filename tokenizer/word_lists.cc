@@ -1,6 +1,9 @@
 // The built-in word lists of the segmenter. The English stop words are the
-// scikit-learn ENGLISH_STOP_WORDS list (318 words, from the Glasgow Information
-// Retrieval Group); the clinical ones, units and month names are ours.
+// union of scikit-learn's ENGLISH_STOP_WORDS (318 words, from the Glasgow
+// Information Retrieval Group) and NLTK's English stop words (179 words; 60 of
+// them are not in scikit-learn's: "just", "doing", "don't", "didn", ...):
+// 378 words. The clinical ones, units and month names are ours.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -8,7 +11,9 @@
 
 namespace ntm {
 
-const std::vector<std::string>& EnglishStopWords() {
+namespace {
+
+const std::vector<std::string>& ScikitLearnStopWords() {
   static const std::vector<std::string> words = {
       "a",          "about",      "above",      "across",       "after",      "afterwards",
       "again",      "against",    "all",        "almost",       "alone",      "along",
@@ -64,6 +69,52 @@ const std::vector<std::string>& EnglishStopWords() {
       "why",        "will",       "with",       "within",       "without",    "would",
       "yet",        "you",        "your",       "yours",        "yourself",   "yourselves",
   };
+  return words;
+}
+
+// NLTK's English list (nltk_data corpora/stopwords/english, 179 words), in its order.
+const std::vector<std::string>& NltkStopWords() {
+  static const std::vector<std::string> words = {
+      "i",         "me",        "my",         "myself",   "we",      "our",     "ours",
+      "ourselves", "you",       "you're",     "you've",   "you'll",  "you'd",   "your",
+      "yours",     "yourself",  "yourselves", "he",       "him",     "his",     "himself",
+      "she",       "she's",     "her",        "hers",     "herself", "it",      "it's",
+      "its",       "itself",    "they",       "them",     "their",   "theirs",  "themselves",
+      "what",      "which",     "who",        "whom",     "this",    "that",    "that'll",
+      "these",     "those",     "am",         "is",       "are",     "was",     "were",
+      "be",        "been",      "being",      "have",     "has",     "had",     "having",
+      "do",        "does",      "did",        "doing",    "a",       "an",      "the",
+      "and",       "but",       "if",         "or",       "because", "as",      "until",
+      "while",     "of",        "at",         "by",       "for",     "with",    "about",
+      "against",   "between",   "into",       "through",  "during",  "before",  "after",
+      "above",     "below",     "to",         "from",     "up",      "down",    "in",
+      "out",       "on",        "off",        "over",     "under",   "again",   "further",
+      "then",      "once",      "here",       "there",    "when",    "where",   "why",
+      "how",       "all",       "any",        "both",     "each",    "few",     "more",
+      "most",      "other",     "some",       "such",     "no",      "nor",     "not",
+      "only",      "own",       "same",       "so",       "than",    "too",     "very",
+      "s",         "t",         "can",        "will",     "just",    "don",     "don't",
+      "should",    "should've", "now",        "d",        "ll",      "m",       "o",
+      "re",        "ve",        "y",          "ain",      "aren",    "aren't",  "couldn",
+      "couldn't",  "didn",      "didn't",     "doesn",    "doesn't", "hadn",    "hadn't",
+      "hasn",      "hasn't",    "haven",      "haven't",  "isn",     "isn't",   "ma",
+      "mightn",    "mightn't",  "mustn",      "mustn't",  "needn",   "needn't", "shan",
+      "shan't",    "shouldn",   "shouldn't",  "wasn",     "wasn't",  "weren",   "weren't",
+      "won",       "won't",     "wouldn",     "wouldn't",
+  };
+  return words;
+}
+
+}  // namespace
+
+const std::vector<std::string>& EnglishStopWords() {
+  static const std::vector<std::string> words = [] {
+    std::vector<std::string> all = ScikitLearnStopWords();
+    all.insert(all.end(), NltkStopWords().begin(), NltkStopWords().end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return all;
+  }();
   return words;
 }
 

@@ -185,8 +185,16 @@ std::vector<KeySpec> VocabKeys() {
   using C = Config;
   using V = VocabConfig;
   return {
-      StringKey("vocab.mode", &C::vocab, &V::mode, {"pieces", "words"},
-                "pieces: SentencePiece sub-words; words: segmented words directly"),
+      StringKey("vocab.mode", &C::vocab, &V::mode, {"words", "pieces"},
+                "words: the segmented words are the terms (topics show whole words); "
+                "pieces: SentencePiece sub-words"),
+      StringKey("vocab.oov", &C::vocab, &V::oov, {"pieces", "drop"},
+                "words mode, a word outside the vocabulary: pieces maps it through "
+                "SentencePiece to the vocabulary word it is a variant of (misspelling, "
+                "inflection), else drops it; drop drops it (and trains no SentencePiece)"),
+      BoolKey("vocab.class_tokens", &C::vocab, &V::class_tokens,
+              "the class tokens of numbers, measurements and placeholders (<num>, <measure>, "
+              "<deid>) enter the vocabulary; false: recognised, then left out"),
       StringKey("vocab.model_type", &C::vocab, &V::model_type, {"unigram", "bpe"},
                 "SentencePiece model type"),
       NumberKey("vocab.piece_vocab_size", &C::vocab, &V::piece_vocab_size, 100, 1000000,

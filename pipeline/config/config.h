@@ -34,7 +34,9 @@ struct TokenizeConfig {
 
 // How the vocabulary is built.
 struct VocabConfig {
-  std::string mode = "pieces";         // pieces (SentencePiece) | words
+  std::string mode = "words";          // words (segmented words) | pieces (SentencePiece)
+  std::string oov = "pieces";          // words mode: pieces (map through SentencePiece) | drop
+  bool class_tokens = false;           // <num>, <measure>, <deid> enter the vocabulary
   std::string model_type = "unigram";  // unigram | bpe
   int piece_vocab_size = 8000;         // SentencePiece vocabulary size
   int64_t sample_docs = 5000;          // documents sampled (over all ranks) to train pieces

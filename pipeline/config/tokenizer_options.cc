@@ -29,6 +29,7 @@ TokenizerOptions TokenizerOptionsFrom(const Config& config) {
   o.segment.stop_words = t.stop_words;
   o.segment.extra_stop_words = t.extra_stop_words;
   o.segment.min_token_length = t.min_token_length;
+  o.segment.class_tokens = config.vocab.class_tokens;
   ValidateTokenizerOptions(o);
   return o;
 }

@@ -1,13 +1,16 @@
 #include "pipeline/score/documents.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
 #include "libvi/base/errors.h"
 #include "pipeline/config/tokenizer_options.h"
 #include "pipeline/corpus/corpus.h"
+#include "pipeline/corpus/term_resolver.h"
 #include "pipeline/io/shard.h"
 #include "pipeline/io/vocab_file.h"
+#include "pipeline/runtime/log.h"
 #include "tokenizer/document_tokenizer.h"
 #include "tokenizer/sampling.h"
 #include "tokenizer/vocabulary.h"
@@ -100,30 +103,92 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
   return docs;
 }
 
-std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
-                                                  const std::vector<std::string>& inputs,
-                                                  const std::filesystem::path& model_dir,
-                                                  const ScoredLedger* already_scored,
-                                                  int64_t* skipped, int64_t* repeated) {
-  CheckInputsReadable(inputs);
-  const Config tokenizer_config = LoadConfig((model_dir / "tokenizer_config.yaml").string(), {});
+namespace {
+
+Vocabulary BundleVocabulary(const std::filesystem::path& model_dir) {
   const VocabFile vocab_file = ReadVocabFile(model_dir / "vocab.tsv");
   std::vector<TermStats> terms;
   for (size_t i = 0; i < vocab_file.pieces.size(); ++i) {
     terms.push_back({vocab_file.pieces[i], static_cast<int64_t>(vocab_file.df[i]),
                      static_cast<int64_t>(vocab_file.cf[i])});
   }
-  const Vocabulary vocabulary = Vocabulary::FromTerms(std::move(terms));
-  DocumentTokenizer tokenizer(TokenizerOptionsFrom(tokenizer_config));
-  const bool pieces = tokenizer_config.vocab.mode == "pieces";
-  const std::string piece_model = pieces ? ReadBytes(model_dir / "tokenizer.model") : "";
-  if (pieces) tokenizer.SetPieceModel(piece_model);
+  return Vocabulary::FromTerms(std::move(terms));
+}
+
+// Ascending (id, count) pairs of a document's term ids.
+void CountIds(std::vector<int32_t>& ids, std::vector<TermCount>& row) {
+  std::sort(ids.begin(), ids.end());
+  row.clear();
+  for (const int32_t id : ids) {
+    if (!row.empty() && row.back().id == id) {
+      ++row.back().count;
+    } else {
+      row.push_back({id, 1});
+    }
+  }
+}
+
+// The SentencePiece model that maps words outside the vocabulary, or "" to
+// drop them. A words-mode bundle from before vocab.oov has no tokenizer.model:
+// its words outside the vocabulary are dropped, as they were when it was trained.
+std::string OovModel(const std::filesystem::path& model_dir, const Config& config) {
+  if (!MapsOovThroughPieces(config)) return "";
+  if (!std::filesystem::exists(model_dir / "tokenizer.model")) {
+    NTM_LOG(kWarn) << (model_dir / "tokenizer.model").string()
+                   << " is missing: words outside the vocabulary are dropped";
+    return "";
+  }
+  return ReadBytes(model_dir / "tokenizer.model");
+}
+
+// Tokenizes with the bundle's settings: pieces mode encodes every word,
+// words mode resolves words against the vocabulary (through pieces when the
+// bundle's vocab.oov says so).
+class BundleTokenizer {
+ public:
+  BundleTokenizer(const std::filesystem::path& model_dir, const Config& config,
+                  const Vocabulary& vocabulary)
+      : pieces_(config.vocab.mode == "pieces"),
+        piece_model_(pieces_ ? ReadBytes(model_dir / "tokenizer.model")
+                             : OovModel(model_dir, config)),
+        tokenizer_(TokenizerOptionsFrom(config)),
+        resolver_(vocabulary, pieces_ ? "" : piece_model_, OovMapperOptionsFrom(config)) {
+    if (pieces_) tokenizer_.SetPieceModel(piece_model_);
+  }
+  // The document's (id, count) row; words outside the vocabulary counted in counts().
+  const std::vector<TermCount>& Row(std::string_view text) {
+    ids_.clear();
+    resolver_.ResolveDocument(pieces_ ? tokenizer_.Pieces(text) : tokenizer_.Words(text), ids_);
+    CountIds(ids_, row_);
+    return row_;
+  }
+  const TermTokenCounts& counts() const { return resolver_.counts(); }
+
+ private:
+  bool pieces_;
+  std::string piece_model_;
+  DocumentTokenizer tokenizer_;
+  TermResolver resolver_;
+  std::vector<int32_t> ids_;
+  std::vector<TermCount> row_;
+};
+
+}  // namespace
+
+std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
+                                                  const std::vector<std::string>& inputs,
+                                                  const std::filesystem::path& model_dir,
+                                                  const ScoredLedger* already_scored,
+                                                  RawInputCounts* counts) {
+  CheckInputsReadable(inputs);
+  const Config tokenizer_config = LoadConfig((model_dir / "tokenizer_config.yaml").string(), {});
+  const Vocabulary vocabulary = BundleVocabulary(model_dir);
+  BundleTokenizer tokenizer(model_dir, tokenizer_config, vocabulary);
   const ReaderOptions reader_options = ReaderOptionsFrom(tokenizer_config);
   const std::vector<InputSource> sources = ExpandInputs(inputs, reader_options.format);
   const auto items = AssignWork(sources, comm.rank(), comm.size());
   auto reader = OpenReader(sources, items, reader_options);
   auto docs = std::make_unique<TokenizedInput>(vocabulary.size());
-  DocumentTerms counter;
   int64_t without_terms = 0, seen_before = 0;
   for (RawDocument doc; reader->Next(doc);) {
     const uint64_t id_hash = HashId(doc.id), content_hash = HashId(doc.text);
@@ -131,8 +196,7 @@ std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
       ++seen_before;
       continue;
     }
-    const auto words = pieces ? tokenizer.Pieces(doc.text) : tokenizer.Words(doc.text);
-    const auto& row = counter.Count(vocabulary, words);
+    const auto& row = tokenizer.Row(doc.text);
     if (row.empty()) {
       ++without_terms;
       continue;
@@ -140,9 +204,12 @@ std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
     docs->Add(doc.id, content_hash, row);
   }
   std::vector<int64_t> total = {without_terms, seen_before};
+  const std::vector<int64_t> tokens = tokenizer.counts().Flatten();
+  total.insert(total.end(), tokens.begin(), tokens.end());
   comm.AllReduceSum(total);
-  *skipped = total[0];
-  *repeated = total[1];
+  counts->skipped = total[0];
+  counts->repeated = total[1];
+  counts->term_tokens = TermTokenCounts::Unflatten(std::span(total).subspan(2));
   docs->Place(comm);
   return docs;
 }

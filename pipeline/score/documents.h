@@ -13,6 +13,7 @@
 #include "libvi/base/communicator.h"
 #include "libvi/bow.h"
 #include "pipeline/config/config.h"
+#include "pipeline/corpus/term_resolver.h"
 #include "pipeline/score/incremental.h"
 
 namespace ntm {
@@ -47,14 +48,22 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
                                                 const std::filesystem::path& corpus_dir,
                                                 uint64_t model_vocab_checksum);
 
+// What RawInputDocuments left out and counted, summed over ranks.
+struct RawInputCounts {
+  int64_t skipped = 0;          // documents without any vocabulary term
+  int64_t repeated = 0;         // documents in the ledger, not scored again
+  TermTokenCounts term_tokens;  // their word tokens by what the vocabulary made of them
+};
+
 // This rank's share of raw input files, tokenized with the model bundle's
-// tokenizer settings (tokenizer_config.yaml), tokenizer.model and vocab.tsv.
-// Documents without any vocabulary term are counted in `*skipped` and left
-// out; so are documents in `already_scored` (if given), counted in `*repeated`.
+// tokenizer settings (tokenizer_config.yaml), tokenizer.model and vocab.tsv,
+// words outside the vocabulary resolved as `ntm tokenize` resolves them
+// (pipeline/corpus/term_resolver.h). Documents without any vocabulary term
+// are left out; so are documents in `already_scored` (if given). Collective.
 std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
                                                   const ScoredLedger* already_scored,
-                                                  int64_t* skipped, int64_t* repeated);
+                                                  RawInputCounts* counts);
 
 }  // namespace ntm

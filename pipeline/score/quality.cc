@@ -215,7 +215,10 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
       {"duplicate_topic_pairs", DuplicateTopicPairs(top_terms_)},
       {"rare_topics", RareTopics(prev)},
       {"rare_topic_threshold", kRareTopicShareOfUniform / std::max(1, NumTopics(model_))}};
-  if (!vocab.words.empty()) topics["top_words"] = TopWords(beta, vocab.words);
+  // Pieces mode: readable words of the top pieces. Words mode: the terms
+  // themselves, so what the report shows is what NPMI was computed on.
+  topics["top_words"] =
+      vocab.words.empty() ? nlohmann::json(terms) : nlohmann::json(TopWords(beta, vocab.words));
   return {{"num_topics", NumTopics(model_)},
           {"documents", static_cast<int64_t>(docs)},
           {"tokens", static_cast<int64_t>(tokens)},

@@ -58,7 +58,7 @@ class ScoreRun {
   std::unique_ptr<Model> model_;
   std::unique_ptr<ScoringMethods> methods_;
   std::unique_ptr<LocalDocuments> docs_;
-  int64_t skipped_without_terms_ = 0, already_scored_ = 0;
+  RawInputCounts input_;  // raw --input only
   std::unique_ptr<FolderLock> lock_;
   std::unique_ptr<SharedTextFile> ledger_file_;
   std::string dated_folder_;
@@ -86,11 +86,12 @@ void ScoreRun::OpenDocuments() {
     docs_ = CorpusDocuments(ctx_.comm, args_.corpus_dir, vocab_checksum);
   } else if (args_.incremental) {
     const ScoredLedger ledger = PrepareIncremental();
-    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &ledger,
-                              &skipped_without_terms_, &already_scored_);
+    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &ledger, &input_);
   } else {
-    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, nullptr,
-                              &skipped_without_terms_, &already_scored_);
+    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, nullptr, &input_);
+  }
+  if (!args_.inputs.empty()) {
+    NTM_LOG(kInfo) << "score: " << input_.term_tokens.Summary();
   }
   if (docs_->total() == 0 && !args_.incremental) throw InputError("no documents to score");
 }
@@ -119,8 +120,9 @@ void ScoreRun::FinishIncremental() {
   if (!ctx_.comm.is_root()) return;
   const nlohmann::json summary = {{"folder", dated_folder_},
                                   {"new_documents", docs_->total()},
-                                  {"already_scored", already_scored_},
-                                  {"skipped_without_terms", skipped_without_terms_},
+                                  {"already_scored", input_.repeated},
+                                  {"skipped_without_terms", input_.skipped},
+                                  {"term_tokens", input_.term_tokens.Json()},
                                   {"methods", methods_->size()}};
   AtomicFileWriter out(out_ / "summary.json");
   out.Write(summary.dump(2) + "\n");
@@ -204,7 +206,7 @@ int ScoreRun::Run() {
   LoadModel();
   OpenDocuments();
   if (args_.incremental && docs_->total() == 0) {
-    NTM_LOG(kInfo) << "score --incremental: nothing new (" << already_scored_
+    NTM_LOG(kInfo) << "score --incremental: nothing new (" << input_.repeated
                    << " documents already scored)";
     return 0;
   }
@@ -242,8 +244,9 @@ int ScoreRun::Run() {
   ids_file_->Commit();
   csv_file_->Commit();
   WriteTimings();
-  const nlohmann::json quality =
+  nlohmann::json quality =
       quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv"));
+  if (!args_.inputs.empty()) quality["input_term_tokens"] = input_.term_tokens.Json();
   if (ctx_.comm.is_root()) {
     AtomicFileWriter out(out_ / "quality.json");
     out.Write(quality.dump(2) + "\n");
@@ -255,11 +258,11 @@ int ScoreRun::Run() {
   if (args_.incremental) FinishIncremental();
   NTM_LOG(kInfo) << "score: " << total << " documents with " << methods_->size()
                  << " method(s) into " << out_.string()
-                 << (already_scored_ ? "; already scored before: " + std::to_string(already_scored_)
+                 << (input_.repeated ? "; already scored before: " + std::to_string(input_.repeated)
                                      : "")
-                 << (skipped_without_terms_ ? "; skipped without vocabulary terms: " +
-                                                  std::to_string(skipped_without_terms_)
-                                            : "");
+                 << (input_.skipped
+                         ? "; skipped without vocabulary terms: " + std::to_string(input_.skipped)
+                         : "");
   return 0;
 }
 

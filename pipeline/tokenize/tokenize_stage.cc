@@ -6,8 +6,10 @@
 //      model is trained on rank 0 from the merged sample, then broadcast;
 //   2. tokenize, count document frequencies, spill documents to a local file;
 //   3. after the vocabulary is agreed (counts gathered from every rank and
-//      merged in a fixed order), map the spilled documents to term ids and
-//      write this rank's shards.
+//      merged in a fixed order), map the spilled documents to term ids (in
+//      words mode, words outside the vocabulary through SentencePiece pieces
+//      when vocab.oov says so: pipeline/corpus/term_resolver.h) and write
+//      this rank's shards.
 // Memory is bounded by the sample, the term tables and one shard, never by
 // the corpus. The same input, config and P give byte-identical files; the
 // vocabulary is the same for any P.
@@ -20,6 +22,7 @@
 
 #include "libvi/base/errors.h"
 #include "pipeline/config/tokenizer_options.h"
+#include "pipeline/corpus/term_resolver.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/checksum.h"
 #include "pipeline/io/shard.h"
@@ -95,8 +98,10 @@ class TokenizeRun {
   int Run();
 
  private:
+  bool TrainsPieces() const;
   void PrepareOutput();
   void ReadIdsAndSample();
+  std::string TrainPieces(const std::vector<std::string>& sentences) const;
   void TrainOrSkipPieceModel(SampleReservoir& reservoir);
   void TokenizeAndSpill();
   void BuildVocabulary();
@@ -125,6 +130,7 @@ class TokenizeRun {
   int64_t dropped_fragments_ = 0;
   uint64_t vocab_checksum_ = 0;
   int64_t no_terms_ = 0, oov_only_ = 0, docs_spilled_ = 0;
+  TermTokenCounts term_tokens_;  // this rank's spilled tokens by what the vocabulary made of them
   std::vector<ShardRecord> shards_;
 };
 
@@ -157,8 +163,14 @@ void TokenizeRun::PrepareOutput() {
   ctx_.comm.Barrier();
 }
 
+// SentencePiece is trained for pieces mode and, in words mode, for mapping
+// out-of-vocabulary words through pieces.
+bool TokenizeRun::TrainsPieces() const {
+  return ctx_.config.vocab.mode == "pieces" || MapsOovThroughPieces(ctx_.config);
+}
+
 void TokenizeRun::ReadIdsAndSample() {
-  const bool pieces = ctx_.config.vocab.mode == "pieces";
+  const bool pieces = TrainsPieces();
   SampleReservoir reservoir(pieces ? static_cast<size_t>(ctx_.config.vocab.sample_docs) : 0);
   std::vector<uint64_t> hashes;
   std::vector<std::string> ids;  // kept only to name a duplicate under "fail"
@@ -179,6 +191,26 @@ void TokenizeRun::ReadIdsAndSample() {
   if (pieces) TrainOrSkipPieceModel(reservoir);
 }
 
+// Rank 0: the piece model of the merged sample. In words mode a sample
+// SentencePiece rejects (e.g. no word in any sampled note) is no reason to
+// fail: the words outside the vocabulary are then dropped (vocab_oov "drop").
+std::string TokenizeRun::TrainPieces(const std::vector<std::string>& sentences) const {
+  const PieceTrainerOptions options = PieceTrainerOptionsFrom(ctx_.config);
+  NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
+                 << " pieces) on " << sentences.size() << " documents";
+  const auto start = std::chrono::steady_clock::now();
+  std::string trained;
+  try {
+    trained = TrainPieceModel(sentences, options);
+  } catch (const InputError& e) {
+    if (ctx_.config.vocab.mode == "pieces") throw;
+    NTM_LOG(kWarn) << e.what() << ": words outside the vocabulary will be dropped";
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
+  return trained;
+}
+
 void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
   const std::string mine = reservoir.Serialize();
   const auto all = ctx_.comm.AllGather(std::span<const char>(mine.data(), mine.size()));
@@ -188,22 +220,18 @@ void TokenizeRun::TrainOrSkipPieceModel(SampleReservoir& reservoir) {
     for (const auto& part : all) merged.MergeSerialized(std::string_view(part.data(), part.size()));
     std::vector<std::string> sentences;
     for (auto& entry : merged.SortedEntries()) sentences.push_back(std::move(entry.sentence));
-    const PieceTrainerOptions options = PieceTrainerOptionsFrom(ctx_.config);
-    NTM_LOG(kInfo) << "training SentencePiece (" << options.model_type << ", " << options.vocab_size
-                   << " pieces) on " << sentences.size() << " documents";
-    const auto start = std::chrono::steady_clock::now();
-    const std::string trained = TrainPieceModel(sentences, options);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    NTM_LOG(kDebug) << "SentencePiece training took " << took.count() << " s";
+    const std::string trained = TrainPieces(sentences);
     model.assign(trained.begin(), trained.end());
-    PieceModel trained_model(trained);
-    display_ = BuildPieceDisplayTable(sentences, trained_model,
-                                      PieceDisplayOptions{ctx_.config.vocab.min_df, 0.5});
+    if (ctx_.config.vocab.mode == "pieces") {
+      PieceModel trained_model(trained);
+      display_ = BuildPieceDisplayTable(sentences, trained_model,
+                                        PieceDisplayOptions{ctx_.config.vocab.min_df, 0.5});
+    }
   }
   ctx_.comm.Barrier();  // the other ranks wait here idle (not spinning) while rank 0 trains
   ctx_.comm.Broadcast(model, 0);
   piece_model_.assign(model.begin(), model.end());
-  tokenizer_.SetPieceModel(piece_model_);
+  if (ctx_.config.vocab.mode == "pieces") tokenizer_.SetPieceModel(piece_model_);
 }
 
 void TokenizeRun::TokenizeAndSpill() {
@@ -286,21 +314,46 @@ void TokenizeRun::WriteVocabulary() {
 
 namespace {
 
-// Local term id (this rank's TermCounter index) -> vocabulary id (-1: pruned).
-std::vector<int32_t> LocalToGlobal(const TermCounter& local, const Vocabulary& vocabulary) {
-  std::vector<int32_t> map(static_cast<size_t>(local.size()));
-  for (int64_t i = 0; i < local.size(); ++i) map[i] = vocabulary.Lookup(local.Term(i));
+// Local term id (this rank's TermCounter index) -> vocabulary id (-1:
+// dropped) and what became of the term: its own id, or in words mode with
+// vocab.oov "pieces" the vocabulary word it maps to through SentencePiece.
+struct LocalTermMap {
+  std::vector<int32_t> to_global;
+  std::vector<TermFate> fate;
+};
+
+LocalTermMap LocalToGlobal(const TermCounter& local, const Vocabulary& vocabulary,
+                           const std::string& piece_model, const Config& config) {
+  TermResolver resolver(vocabulary, MapsOovThroughPieces(config) ? piece_model : "",
+                        OovMapperOptionsFrom(config));
+  LocalTermMap map{std::vector<int32_t>(static_cast<size_t>(local.size())),
+                   std::vector<TermFate>(static_cast<size_t>(local.size()))};
+  for (int64_t i = 0; i < local.size(); ++i) {
+    map.to_global[i] = resolver.Resolve(local.Term(i), &map.fate[i]);
+  }
   return map;
 }
 
-// Maps a spilled row to ascending vocabulary ids, dropping pruned terms.
-void MapRow(const std::vector<std::pair<int32_t, uint32_t>>& local,
-            const std::vector<int32_t>& to_global, std::vector<std::pair<int32_t, uint32_t>>& out) {
+// Maps a spilled row to ascending vocabulary ids, dropping what resolves to
+// none and adding up terms mapped onto the same word; counts the tokens by
+// fate into `counts` when given.
+void MapRow(const std::vector<std::pair<int32_t, uint32_t>>& local, const LocalTermMap& map,
+            std::vector<std::pair<int32_t, uint32_t>>& out, TermTokenCounts* counts) {
   out.clear();
   for (const auto& [id, count] : local) {
-    if (to_global[id] >= 0) out.emplace_back(to_global[id], count);
+    if (counts != nullptr) counts->Add(map.fate[id], count);
+    if (map.to_global[id] >= 0) out.emplace_back(map.to_global[id], count);
   }
   std::sort(out.begin(), out.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (kept > 0 && out[kept - 1].first == out[i].first) {
+      out[kept - 1].second += out[i].second;
+    } else {
+      out[kept++] = out[i];
+    }
+  }
+  out.resize(kept);
 }
 
 // The index of this rank's first shard: shards are numbered in rank order.
@@ -316,12 +369,12 @@ int64_t FirstShardIndex(Communicator& comm, int64_t my_docs, int64_t docs_per_sh
 }  // namespace
 
 void TokenizeRun::WriteShards() {
-  const std::vector<int32_t> to_global = LocalToGlobal(counter_, *vocabulary_);
+  const LocalTermMap to_global = LocalToGlobal(counter_, *vocabulary_, piece_model_, ctx_.config);
   std::string id;
   std::vector<std::pair<int32_t, uint32_t>> local, row;
   int64_t survivors = 0;
   for (SpillReader count_pass(spill_path_); count_pass.Next(id, local);) {
-    MapRow(local, to_global, row);
+    MapRow(local, to_global, row, nullptr);
     survivors += !row.empty();
   }
   const int64_t per_shard = ctx_.config.tokenize.docs_per_shard;
@@ -335,7 +388,7 @@ void TokenizeRun::WriteShards() {
     writer.reset();
   };
   for (SpillReader reader(spill_path_); reader.Next(id, local);) {
-    MapRow(local, to_global, row);
+    MapRow(local, to_global, row, &term_tokens_);
     if (row.empty()) {
       ++oov_only_;
       continue;
@@ -406,6 +459,9 @@ void TokenizeRun::WriteManifest() {
   ctx_.comm.AllReduceSum(per_source);
   std::vector<int64_t> mine = {no_terms_, oov_only_, docs_spilled_};
   ctx_.comm.AllReduceSum(mine);
+  std::vector<int64_t> term_flat = term_tokens_.Flatten();
+  ctx_.comm.AllReduceSum(term_flat);
+  const TermTokenCounts term_tokens = TermTokenCounts::Unflatten(term_flat);
   auto tok_flat = tokenizer_.stats().Flatten();
   ctx_.comm.AllReduceSum(tok_flat);
   const nlohmann::json shards = GatherShards(ctx_.comm, shards_);
@@ -435,6 +491,8 @@ void TokenizeRun::WriteManifest() {
       {"vocab_size", vocabulary_->size()},
       {"vocab_checksum", Hex(vocab_checksum_)},
       {"vocab_mode", ctx_.config.vocab.mode},
+      {"vocab_oov", MapsOovThroughPieces(ctx_.config) && !piece_model_.empty() ? "pieces" : "drop"},
+      {"term_tokens", term_tokens.Json()},
       {"shards", shards},
       {"rejected",
        {{"malformed", total.malformed_total()},
@@ -471,6 +529,7 @@ void TokenizeRun::WriteManifest() {
                  << total.empty_skipped << " empty, " << duplicates_total_ << " duplicate id, "
                  << mine[0] + mine[1] << " without terms; changed: " << total.truncated
                  << " truncated, " << total.invalid_utf8_replaced << " invalid UTF-8 replaced";
+  NTM_LOG(kInfo) << "tokenize: " << term_tokens.Summary();
 }
 
 int TokenizeRun::Run() {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "tests/tokenizer/test_util.h"
@@ -112,6 +113,27 @@ TEST(SegmenterTest, StopWordsAreDropped) {
   EXPECT_EQ(Segment("the chest pain", extra), Words{"pain"});
   EXPECT_EQ(Segment("the patient has pain", NoStopWords()),
             (Words{"the", "patient", "has", "pain"}));
+}
+
+TEST(SegmenterTest, NltkStopWordsAreDroppedToo) {
+  EXPECT_EQ(EnglishStopWords().size(), 378u);  // scikit-learn's 318 and NLTK's 179, merged
+  EXPECT_TRUE(std::is_sorted(EnglishStopWords().begin(), EnglishStopWords().end()));
+  // NLTK's words that scikit-learn lacks, with straight and typographic apostrophes.
+  EXPECT_EQ(Segment("just doing what she did not want, didn't don't didn\xE2\x80\x99t pain"),
+            (Words{"want", "pain"}));
+}
+
+TEST(SegmenterTest, ClassTokensCanBeLeftOut) {
+  SegmenterOptions off;
+  off.class_tokens = false;
+  Segmenter segmenter(off);
+  std::vector<std::string_view> words;
+  segmenter.Segment("gave 10 mg at 12 on [**2019-01-01**] xxxx for pain", words);
+  EXPECT_EQ(Words(words.begin(), words.end()),
+            (Words{"gave", "pain"}));        // the measure took "mg" with it
+  EXPECT_EQ(segmenter.stats().measures, 1);  // recognised and counted all the same
+  EXPECT_EQ(segmenter.stats().numbers, 1);
+  EXPECT_EQ(segmenter.stats().deid, 2);
 }
 
 TEST(SegmenterTest, MinimumLengthExemptsClassTokens) {

@@ -74,7 +74,9 @@ TEST(ConfigTest, OutOfRangeNamesAllowedRange) {
 TEST(ConfigTest, ChoicesAreEnforced) {
   const std::string e = ErrorOf("score:\n  methods: [amortized, fast]\n");
   EXPECT_NE(e.find("'fast' is not allowed"), std::string::npos) << e;
-  EXPECT_NE(ErrorOf("vocab:\n  mode: letters\n").find("pieces | words"), std::string::npos);
+  EXPECT_NE(ErrorOf("vocab:\n  mode: letters\n").find("words | pieces"), std::string::npos);
+  EXPECT_NE(ErrorOf("vocab:\n  oov: guess\n").find("pieces | drop"), std::string::npos);
+  EXPECT_NE(ErrorOf("vocab:\n  class_tokens: maybe\n").find("true or false"), std::string::npos);
 }
 
 TEST(ConfigTest, NonFiniteNumbersAreRejected) {

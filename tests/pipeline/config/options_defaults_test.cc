@@ -92,6 +92,11 @@ TEST(OptionsDefaultsTest, TokenizerOptionsEqualTokenizeSection) {
   EXPECT_EQ(from.segment.stop_words, lib.segment.stop_words);
   EXPECT_EQ(from.segment.extra_stop_words, lib.segment.extra_stop_words);
   EXPECT_EQ(from.segment.min_token_length, lib.segment.min_token_length);
+  // Not equal on purpose: the segmenter emits class tokens unless told not to
+  // (its rules are about them); ntm keeps them out of the vocabulary
+  // (vocab.class_tokens: false) so that <num> never leads a topic.
+  EXPECT_TRUE(lib.segment.class_tokens);
+  EXPECT_FALSE(from.segment.class_tokens);
 }
 
 TEST(OptionsDefaultsTest, VocabularyOptionsEqualVocabSection) {

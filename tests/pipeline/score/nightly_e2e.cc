@@ -90,6 +90,12 @@ TEST_F(NightlyE2e, ScoresOnlyNewOrChangedDocumentsAndNothingTwice) {
   EXPECT_EQ(LineCount(night1 / "scored.tsv"), 60);
   const auto summary = nlohmann::json::parse(std::ifstream(night1 / "summary.json"));
   EXPECT_EQ(summary["new_documents"], 60);
+  // The new notes' word tokens by fate (issue 13): they add up, some are in the vocabulary.
+  const auto& terms = summary.at("term_tokens");
+  EXPECT_GT(terms.at("in_vocabulary"), 0);
+  EXPECT_EQ(terms.at("total"), terms.at("in_vocabulary").get<int64_t>() +
+                                   terms.at("mapped_through_pieces").get<int64_t>() +
+                                   terms.at("dropped").get<int64_t>());
 
   // Same night again: nothing new, no new folder, nothing duplicated.
   auto again = Nightly(work / "night1.jsonl", root);

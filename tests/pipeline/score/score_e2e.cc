@@ -241,7 +241,7 @@ TEST_F(ScoreE2e, ThetaElboAndGapAreConsistent) {
     EXPECT_NEAR(j.at("mean_elbo").get<double>(), mean, 1e-9 * std::fabs(mean)) << m;
   }
   EXPECT_EQ(q.at("topics").at("top_terms").size(), static_cast<size_t>(kTopics));
-  // The corpus is in pieces mode: each topic also as ten distinct readable words.
+  // Each topic also as ten distinct readable words (words mode: the terms themselves).
   const auto& words = q.at("topics").at("top_words");
   ASSERT_EQ(words.size(), static_cast<size_t>(kTopics));
   for (const auto& topic : words) {
