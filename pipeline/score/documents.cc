@@ -100,7 +100,7 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
   return docs;
 }
 
-std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
+std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm, const Config& run_config,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
                                                   const ScoredLedger* already_scored,
@@ -118,8 +118,10 @@ std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
   const bool pieces = tokenizer_config.vocab.mode == "pieces";
   const std::string piece_model = pieces ? ReadBytes(model_dir / "tokenizer.model") : "";
   if (pieces) tokenizer.SetPieceModel(piece_model);
-  const ReaderOptions reader_options = ReaderOptionsFrom(tokenizer_config);
-  const std::vector<InputSource> sources = ExpandInputs(inputs, reader_options.format);
+  ReaderOptions reader_options = ReaderOptionsFrom(tokenizer_config);
+  reader_options.database = DatabaseOptionsFrom(run_config);  // what to read is this run's choice
+  std::vector<InputSource> sources = ExpandInputs(inputs, reader_options.format);
+  OpenDatabaseInputs(comm, sources, reader_options);
   const auto items = AssignWork(sources, comm.rank(), comm.size());
   auto reader = OpenReader(sources, items, reader_options);
   auto docs = std::make_unique<TokenizedInput>(vocabulary.size());

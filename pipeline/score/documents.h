@@ -47,11 +47,12 @@ std::unique_ptr<LocalDocuments> CorpusDocuments(Communicator& comm,
                                                 const std::filesystem::path& corpus_dir,
                                                 uint64_t model_vocab_checksum);
 
-// This rank's share of raw input files, tokenized with the model bundle's
+// This rank's share of raw input files (or of a database input, read as the
+// run's `database` section says), tokenized with the model bundle's
 // tokenizer settings (tokenizer_config.yaml), tokenizer.model and vocab.tsv.
 // Documents without any vocabulary term are counted in `*skipped` and left
 // out; so are documents in `already_scored` (if given), counted in `*repeated`.
-std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
+std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm, const Config& run_config,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
                                                   const ScoredLedger* already_scored,
