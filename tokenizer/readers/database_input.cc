@@ -160,8 +160,10 @@ std::string DatabaseInput::ShareQuery(int share, std::vector<std::string>& param
       where += " AND " + id + " < $" + std::to_string(params.size());
     }
   }
-  return "SELECT " + id + "::text, " + c.QuoteIdentifier(options_.text_column) + "::text FROM " +
-         DatabaseFromClause(c, options_) + where + " ORDER BY " + id;
+  // Output names differ from the id column's, so ORDER BY sorts by the
+  // column's own type (numbers as numbers), not by its text form.
+  return "SELECT " + id + "::text AS ntm_id, " + c.QuoteIdentifier(options_.text_column) +
+         "::text AS ntm_text FROM " + DatabaseFromClause(c, options_) + where + " ORDER BY " + id;
 }
 
 std::string DatabaseInputName(const std::string& uri, const DatabaseOptions& options) {

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+
 #include "libvi/base/errors.h"
 
 namespace ntm {
@@ -85,7 +87,8 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const std::string& uri, int 
   char* parse_error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(uri.c_str(), &parse_error);
   if (!parsed) {
-    const std::string why = FirstLine(parse_error);
+    std::string why = FirstLine(parse_error);
+    why.resize(std::min(why.find(" in URI"), why.size()));  // libpq quotes the URI, password too
     PQfreemem(parse_error);
     throw ConfigError(display + ": not a valid PostgreSQL URI: " + why);
   }
