@@ -364,8 +364,8 @@ std::vector<KeySpec> LogKeys() {
 const std::vector<KeySpec>& AllKeys() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> all;
-    for (auto part :
-         {TokenizeKeys(), VocabKeys(), ModelKeys(), TrainKeys(), ScoreKeys(), DatabaseKeys(), LogKeys()}) {
+    for (auto part : {TokenizeKeys(), VocabKeys(), ModelKeys(), TrainKeys(), ScoreKeys(),
+                      DatabaseKeys(), LogKeys()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;

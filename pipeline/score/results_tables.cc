@@ -141,7 +141,8 @@ int64_t WriteNoteTopics(PgConnection& c, const TableNames& t, const ResultsRun& 
   }
   StartTempCopy(c, "ntm_incoming_note_topics", t.note_topics, "copying the note topics");
   CopyStream copy(c);
-  for (const std::string& method : run.methods) CopyMethod(copy, run, model_id, method, ids, ledger);
+  for (const std::string& method : run.methods)
+    CopyMethod(copy, run, model_id, method, ids, ledger);
   copy.Finish();
   return MergeInto(c, "ntm_incoming_note_topics", t.note_topics, "adding the note topics");
 }
@@ -166,8 +167,9 @@ int64_t WriteTopics(PgConnection& c, const TableNames& t, const ResultsRun& run,
   for (int64_t k = 0; k < topics.rows; ++k) {
     const float* beta = topics.values.data() + k * topics.cols;
     std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + n, order.end(),
-                      [beta](int64_t a, int64_t b) { return beta[a] > beta[b] || (beta[a] == beta[b] && a < b); });
+    std::partial_sort(order.begin(), order.begin() + n, order.end(), [beta](int64_t a, int64_t b) {
+      return beta[a] > beta[b] || (beta[a] == beta[b] && a < b);
+    });
     for (int64_t r = 0; r < n; ++r) {
       char fields[64];
       std::snprintf(fields, sizeof fields, "\t%lld\t%lld\t", static_cast<long long>(k),
@@ -221,11 +223,20 @@ std::string CopyField(std::string_view text) {
   std::string out;
   for (const char ch : text) {
     switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += ch;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;

@@ -30,13 +30,13 @@ namespace ntm {
 
 // One finished run, as its files describe it.
 struct ResultsRun {
-  std::string uri;                    // the database (the input URI, no password)
-  std::filesystem::path model_dir;    // model.bin, topics.npy, vocab.tsv
-  std::filesystem::path scores_dir;   // doc_ids.txt, scored.tsv, theta-/elbo-<method>.npy
-  std::vector<std::string> methods;   // in output order
-  std::string run_id;                 // dated folder (incremental) or output folder
-  std::string config_yaml;            // effective configuration
-  double wall_seconds = 0;            // the run so far
+  std::string uri;                   // the database (the input URI, no password)
+  std::filesystem::path model_dir;   // model.bin, topics.npy, vocab.tsv
+  std::filesystem::path scores_dir;  // doc_ids.txt, scored.tsv, theta-/elbo-<method>.npy
+  std::vector<std::string> methods;  // in output order
+  std::string run_id;                // dated folder (incremental) or output folder
+  std::string config_yaml;           // effective configuration
+  double wall_seconds = 0;           // the run so far
 };
 
 // The counts a write inserted (already present rows are not counted).

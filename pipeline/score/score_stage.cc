@@ -24,8 +24,8 @@
 #include "pipeline/score/methods.h"
 #include "pipeline/score/quality.h"
 #include "pipeline/score/results_tables.h"
-#include "tokenizer/readers/postgres_connection.h"
 #include "pipeline/stages.h"
+#include "tokenizer/readers/postgres_connection.h"
 
 namespace ntm {
 namespace {
@@ -145,7 +145,12 @@ void ScoreRun::CheckResultsTarget() const {
 // the other ranks wait, so a failure there ends the whole job.
 void ScoreRun::WriteResultsBack() {
   if (ctx_.comm.is_root()) {
-    ResultsRun run{args_.inputs[0], args_.model_dir, out_, {}, "", ConfigToYaml(ctx_.config, false),
+    ResultsRun run{args_.inputs[0],
+                   args_.model_dir,
+                   out_,
+                   {},
+                   "",
+                   ConfigToYaml(ctx_.config, false),
                    recorder_.elapsed_seconds()};
     for (size_t m = 0; m < methods_->size(); ++m) run.methods.push_back(methods_->name(m));
     run.run_id = args_.incremental ? dated_folder_ : std::filesystem::absolute(out_).string();

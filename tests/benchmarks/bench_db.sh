@@ -18,7 +18,9 @@
 # (all ranks) of both and their ratio (database / JSONL). Both corpora are
 # checked to be the same (vocab.tsv and bow export).
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/bench_lib.sh
 source "$(dirname "$0")/bench_lib.sh"
+# shellcheck source=SCRIPTDIR/../util/pg_cluster.sh
 source "$BENCH_REPO/tests/util/pg_cluster.sh"
 
 mb=50; ranks="1 2"; keep=0

@@ -49,8 +49,9 @@ TEST(LayeringTest, OnlyTheMpiCommunicatorIncludesMpi) {
 TEST(LayeringTest, OnlyThePostgresConnectionIncludesLibpq) {
   EXPECT_THAT(Check("tokenizer/readers/postgres_connection.cc", "#include <libpq-fe.h>"),
               IsEmpty());
-  for (const char* file : {"tokenizer/readers/database_reader.cc", "pipeline/score/results_tables.cc",
-                           "tokenizer/readers/postgres_connection.h"}) {
+  for (const char* file :
+       {"tokenizer/readers/database_reader.cc", "pipeline/score/results_tables.cc",
+        "tokenizer/readers/postgres_connection.h"}) {
     const auto v = Check(file, "#include <libpq-fe.h>");
     ASSERT_THAT(v, SizeIs(1)) << file;
     EXPECT_THAT(v[0], HasSubstr("only tokenizer/readers/postgres_connection.cc includes"));

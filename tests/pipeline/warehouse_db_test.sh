@@ -19,7 +19,7 @@
 # Exits 77 (skipped) when the PostgreSQL server is not installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../util/pg_cluster.sh
+# shellcheck source=SCRIPTDIR/../util/pg_cluster.sh
 source "$here/../util/pg_cluster.sh"
 
 ntm=
@@ -85,9 +85,11 @@ same_corpus() {  # $1 $2: corpus folders; $3: also byte-compare shards
 }
 
 test_tokenize() {
-  "$ntm" tokenize --input "$work/notes.jsonl" --out "$work/jsonl-corpus" "${tok_args[@]}" 2>>"$work/ntm.log"
-  "$ntm" tokenize --input "$uri" --out "$work/db-corpus-p1" "${tok_args[@]}" 2>>"$work/ntm.log"
-  mpirun_np 2 "$ntm" tokenize --input "$uri" --out "$work/db-corpus-p2" "${tok_args[@]}" 2>>"$work/ntm.log"
+  {
+    "$ntm" tokenize --input "$work/notes.jsonl" --out "$work/jsonl-corpus" "${tok_args[@]}"
+    "$ntm" tokenize --input "$uri" --out "$work/db-corpus-p1" "${tok_args[@]}"
+    mpirun_np 2 "$ntm" tokenize --input "$uri" --out "$work/db-corpus-p2" "${tok_args[@]}"
+  } 2>>"$work/ntm.log"
   same_corpus "$work/jsonl-corpus" "$work/db-corpus-p1" shards
   same_corpus "$work/jsonl-corpus" "$work/db-corpus-p2"
   grep -q ntm_admin@127.0.0.1 "$work/db-corpus-p1/run.json" || fail "run.json does not name the input"
@@ -99,6 +101,7 @@ test_tokenize() {
 train_model() {
   "$ntm" train --corpus "$work/jsonl-corpus" --out "$work/model" --config /dev/null \
     --set model.num_topics=8 --set model.hidden=32 --set train.epochs=2 2>>"$work/ntm.log"
+  # shellcheck disable=SC2054  # the comma is part of the --methods value
   nightly=("$ntm" score --incremental --model "$work/model" --input "$uri" --out "$work/nightly"
     --methods amortized,refined --config /dev/null --set database.write_results=true)
 }
@@ -109,7 +112,7 @@ score_nightly() { "${nightly[@]}"; }
 expect_rows() {  # $1 what, $2 expected, $3 query
   local got
   got=$(sql "$3")
-  [[ $got == "$2" ]] && pass "$1: $got" || fail "$1: expected $2, got $got"
+  if [[ $got == "$2" ]]; then pass "$1: $got"; else fail "$1: expected $2, got $got"; fi
 }
 
 test_nightly_twice() {
@@ -162,7 +165,7 @@ test_killed_run() {
     "SELECT count(*) FROM ntm_note_topics WHERE note_id::int > 2200"
   score_nightly 2>>"$work/ntm.log" || fail "the rerun exited $?"
   local folder new
-  folder=$(ls -d "$work"/nightly/2* | sort | tail -n 1)
+  folder=$(find "$work/nightly" -mindepth 1 -maxdepth 1 -name '2*' | sort | tail -n 1)
   new=$(wc -l <"$folder/doc_ids.txt")
   [[ $new -gt 250 && $new -le 300 ]] || fail "the rerun scored $new notes, expected the 300 new ones"
   expect_rows "mixtures after the rerun" $((before + 2 * new)) "SELECT count(*) FROM ntm_note_topics"
@@ -177,8 +180,11 @@ test_date_restriction() {
     --config /dev/null --set database.since=2026-12-01 2>>"$work/ntm.log" || fail "score since exited $?"
   local ids
   ids=$(awk '$1 <= 2200' "$work/since/doc_ids.txt" | wc -l)
-  [[ $ids -eq 0 && $(wc -l <"$work/since/doc_ids.txt") -gt 250 ]] &&
-    pass "since=2026-12-01 reads only the new notes" || fail "since: $ids old notes scored"
+  if [[ $ids -eq 0 && $(wc -l <"$work/since/doc_ids.txt") -gt 250 ]]; then
+    pass "since=2026-12-01 reads only the new notes"
+  else
+    fail "since: $ids old notes scored"
+  fi
   "$ntm" score --model "$work/model" --input "$uri" --out "$work/until" --methods amortized \
     --config /dev/null --set database.date_column=note_datetime \
     --set "database.since=2020-01-01 00:00" --set database.until=2021-01-01 2>>"$work/ntm.log" ||
@@ -186,8 +192,11 @@ test_date_restriction() {
   local want got
   want=$(sql "SELECT count(*) FROM note WHERE note_datetime >= '2020-01-01' AND note_datetime < '2021-01-01'")
   got=$(wc -l <"$work/until/doc_ids.txt")
-  [[ $got -le $want && $got -gt $((want - 10)) ]] &&
-    pass "note_datetime in 2020: $got of $want" || fail "note_datetime in 2020: $got, table has $want"
+  if [[ $got -le $want && $got -gt $((want - 10)) ]]; then
+    pass "note_datetime in 2020: $got of $want"
+  else
+    fail "note_datetime in 2020: $got, table has $want"
+  fi
 }
 
 # $1 name, $2 expected exit code, $3 text the message must name; the rest: ntm arguments.
@@ -235,11 +244,15 @@ test_bad_inputs() {
   # Counted as today when skipped: the NULL row is a malformed record (missing_text).
   "$ntm" "${t[@]}" --input "$uri" --set database.table=note_bad --set vocab.mode=words \
     --set vocab.min_df=2 --out "$work/null-skipped" 2>>"$work/ntm.log" || fail "null-text skip exited $?"
-  python3 - "$work/null-skipped/manifest.json" <<'EOF' && pass "NULL note_text counted as missing_text" || fail "NULL note_text not counted"
+  if python3 - "$work/null-skipped/manifest.json" <<'EOF'; then
 import json, sys
 m = json.load(open(sys.argv[1]))
 sys.exit(0 if m["counters"]["malformed"]["missing_text"] == 1 and m["documents"]["read"] == 299 else 1)
 EOF
+    pass "NULL note_text counted as missing_text"
+  else
+    fail "NULL note_text not counted"
+  fi
 }
 
 start=$SECONDS

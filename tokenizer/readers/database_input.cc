@@ -140,7 +140,9 @@ void ValidateDatabaseOptions(const DatabaseOptions& o) {
 
 DatabaseInput::DatabaseInput(std::unique_ptr<PgConnection> connection, DatabaseOptions options,
                              std::vector<std::string> bounds)
-    : connection_(std::move(connection)), options_(std::move(options)), bounds_(std::move(bounds)) {}
+    : connection_(std::move(connection)),
+      options_(std::move(options)),
+      bounds_(std::move(bounds)) {}
 
 DatabaseInput::~DatabaseInput() = default;
 

@@ -29,15 +29,15 @@ class PgConnection;
 
 // What to read from the database (the `database` config section).
 struct DatabaseOptions {
-  std::string table = "note";          // table (or schema.table) to read
-  std::string query;                   // a query instead of the table ("": the table)
-  std::string id_column = "note_id";   // column with the document id
+  std::string table = "note";             // table (or schema.table) to read
+  std::string query;                      // a query instead of the table ("": the table)
+  std::string id_column = "note_id";      // column with the document id
   std::string text_column = "note_text";  // column with the note text
   std::string date_column = "note_date";  // column `since` and `until` restrict
-  std::string since;                   // rows with date >= since ("": no bound)
-  std::string until;                   // rows with date < until ("": no bound)
-  int64_t fetch_rows = 1000;           // rows per FETCH from the cursor
-  int connect_timeout_seconds = 10;    // libpq connect_timeout
+  std::string since;                      // rows with date >= since ("": no bound)
+  std::string until;                      // rows with date < until ("": no bound)
+  int64_t fetch_rows = 1000;              // rows per FETCH from the cursor
+  int connect_timeout_seconds = 10;       // libpq connect_timeout
 };
 
 // Checks the options; ConfigError listing every violated constraint.

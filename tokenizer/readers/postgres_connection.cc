@@ -110,8 +110,7 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const std::string& uri, int 
   impl->conn = PQconnectdbParams(keys, values, 1);
   if (!impl->conn) throw IoError(display + ": out of memory opening a connection");
   if (PQstatus(impl->conn) != CONNECTION_OK) {
-    throw MissingInputError(display + ": cannot connect: " +
-                            FirstLine(PQerrorMessage(impl->conn)));
+    throw MissingInputError(display + ": cannot connect: " + FirstLine(PQerrorMessage(impl->conn)));
   }
   return std::unique_ptr<PgConnection>(new PgConnection(std::move(impl), display));
 }

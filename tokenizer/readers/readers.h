@@ -1,8 +1,8 @@
 // Streaming readers of raw notes: JSONL, CSV (RFC 4180), folders of .txt
 // files, any of them gzip-compressed, and PostgreSQL tables or queries
-// (an input given as a postgresql:// URI, see database_input.h). Memory is bounded by the options below,
-// whatever the input. Messages and exceptions name files, lines, byte offsets
-// and fields, never document text.
+// (an input given as a postgresql:// URI, see database_input.h). Memory is bounded by the options
+// below, whatever the input. Messages and exceptions name files, lines, byte offsets and fields,
+// never document text.
 //
 // Record order: every document carries (source_index, offset), the position
 // of its source in ExpandInputs() and the byte offset of its record in the
@@ -57,7 +57,7 @@ struct ReaderOptions {
   int64_t max_line_bytes = 64 << 20;  // longer JSONL lines / CSV records are malformed
   char csv_delimiter = ',';           // field separator of CSV input
   std::function<void(const RejectedRecord&)> on_reject;  // optional: told about each reject
-  DatabaseOptions database;  // what a postgresql:// input reads
+  DatabaseOptions database;                              // what a postgresql:// input reads
 };
 
 // Checks the options; ConfigError listing every violated constraint.
