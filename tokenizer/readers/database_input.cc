@@ -115,6 +115,8 @@ std::shared_ptr<DatabaseInput> OpenOne(Communicator& comm, const InputSource& so
     CheckEncoding(*connection);
     ImportSnapshot(*connection, strings.at(0));
   }
+  // Rank 0 keeps the exporting transaction open until every rank has imported it.
+  comm.Barrier();
   strings.erase(strings.begin());
   return std::make_shared<DatabaseInput>(std::move(connection), o, std::move(strings));
 }
