@@ -10,7 +10,7 @@
 #      adds nothing; the tables hold one row per note x method
 #   3. a run killed inside its results transaction commits nothing; the
 #      rerun completes the work
-#   4. database.since/until restrict by note_date / note_datetime
+#   4. database.since/until restrict by note_date / note_datetime (score at P = 2)
 #   5. bad inputs: one line naming the cause, the documented exit code,
 #      nothing written (a bad row found while reading leaves the empty output
 #      folder, as a bad JSONL line does), no password and no note text in
@@ -176,12 +176,13 @@ test_killed_run() {
 }
 
 test_date_restriction() {
-  "$ntm" score --model "$work/model" --input "$uri" --out "$work/since" --methods amortized \
-    --config /dev/null --set database.since=2026-12-01 2>>"$work/ntm.log" || fail "score since exited $?"
+  mpirun_np 2 "$ntm" score --model "$work/model" --input "$uri" --out "$work/since" \
+    --methods amortized --config /dev/null --set database.since=2026-12-01 2>>"$work/ntm.log" ||
+    fail "score since (P = 2) exited $?"
   local ids
   ids=$(awk '$1 <= 2200' "$work/since/doc_ids.txt" | wc -l)
   if [[ $ids -eq 0 && $(wc -l <"$work/since/doc_ids.txt") -gt 250 ]]; then
-    pass "since=2026-12-01 reads only the new notes"
+    pass "since=2026-12-01 reads only the new notes (P = 2)"
   else
     fail "since: $ids old notes scored"
   fi
