@@ -226,6 +226,7 @@ test_bad_inputs() {
   closed=$(pg_cluster_free_port)
   sql "CREATE TABLE note_bad AS SELECT * FROM note WHERE note_id <= 300"
   sql "UPDATE note_bad SET note_text = NULL WHERE note_id = 17"
+  sql "UPDATE note_bad SET note_id = NULL WHERE note_id = 18"
   psql -X -q -c "CREATE DATABASE latin TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
   psql -X -q -d latin -c "CREATE TABLE note (note_id integer PRIMARY KEY, note_text text)"
   local t=(tokenize --config /dev/null --set log.level=warn)
@@ -248,11 +249,12 @@ test_bad_inputs() {
   if python3 - "$work/null-skipped/manifest.json" <<'EOF'; then
 import json, sys
 m = json.load(open(sys.argv[1]))
-sys.exit(0 if m["counters"]["malformed"]["missing_text"] == 1 and m["documents"]["read"] == 299 else 1)
+bad = m["counters"]["malformed"]
+sys.exit(0 if bad["missing_text"] == 1 and bad["missing_id"] == 1 and m["documents"]["read"] == 298 else 1)
 EOF
-    pass "NULL note_text counted as missing_text"
+    pass "NULL note_text and NULL note_id counted as missing_text and missing_id"
   else
-    fail "NULL note_text not counted"
+    fail "NULL note_text or note_id not counted: $(head -c 600 "$work/null-skipped/manifest.json")"
   fi
 }
 

@@ -148,22 +148,28 @@ DatabaseInput::DatabaseInput(std::unique_ptr<PgConnection> connection, DatabaseO
 
 DatabaseInput::~DatabaseInput() = default;
 
+// The keyset condition of share `index`. Rows with a NULL id (a query may
+// return them) go to the last share, where ORDER BY puts them last, so they
+// are counted as missing_id as in a JSONL export.
+std::string DatabaseInput::ShareCondition(size_t index, const std::string& id,
+                                          std::vector<std::string>& params) const {
+  const bool last = index + 1 >= bounds_.size();
+  if (bounds_.empty()) return index == 0 ? id + " IS NULL" : "false";
+  if (index >= bounds_.size()) return "false";
+  params.push_back(bounds_[index]);
+  std::string condition = id + " >= $" + std::to_string(params.size());
+  if (last) return "(" + condition + " OR " + id + " IS NULL)";
+  params.push_back(bounds_[index + 1]);
+  return condition + " AND " + id + " < $" + std::to_string(params.size());
+}
+
 std::string DatabaseInput::ShareQuery(int share, std::vector<std::string>& params) const {
   params.clear();
   const PgConnection& c = *connection_;
   const std::string id = c.QuoteIdentifier(options_.id_column);
   std::string where = DatabaseDateFilter(c, options_, params);
-  const size_t index = static_cast<size_t>(share);
-  if (index >= bounds_.size()) {
-    where += (where.empty() ? " WHERE " : " AND ") + std::string("false");
-  } else {
-    params.push_back(bounds_[index]);
-    where += (where.empty() ? " WHERE " : " AND ") + id + " >= $" + std::to_string(params.size());
-    if (index + 1 < bounds_.size()) {
-      params.push_back(bounds_[index + 1]);
-      where += " AND " + id + " < $" + std::to_string(params.size());
-    }
-  }
+  where += (where.empty() ? " WHERE " : " AND ") +
+           ShareCondition(static_cast<size_t>(share), id, params);
   // Output names differ from the id column's, so ORDER BY sorts by the
   // column's own type (numbers as numbers), not by its text form.
   return "SELECT " + id + "::text AS ntm_id, " + c.QuoteIdentifier(options_.text_column) +

@@ -61,6 +61,9 @@ class DatabaseInput {
   std::string NextCursorName() { return "ntm_share_" + std::to_string(cursors_++); }
 
  private:
+  std::string ShareCondition(size_t index, const std::string& id,
+                             std::vector<std::string>& params) const;
+
   std::unique_ptr<PgConnection> connection_;
   DatabaseOptions options_;
   std::vector<std::string> bounds_;  // lower bound of each non-empty share, ascending
