@@ -14,6 +14,9 @@ packages=(
   libopenmpi-dev openmpi-bin libeigen3-dev libicu-dev libsentencepiece-dev sentencepiece
   libyaml-cpp-dev libgtest-dev nlohmann-json3-dev zlib1g-dev libxxhash-dev libcli11-dev
   libsimdjson-dev
+  # PostgreSQL: libpq for postgresql:// inputs and results tables; the server
+  # for the db tests' throwaway cluster and tests/benchmarks/bench_db.sh
+  libpq-dev postgresql
   # tests read the .npy files ntm writes with NumPy
   python3 python3-numpy
   "$@"

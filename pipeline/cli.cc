@@ -37,7 +37,9 @@ void AddTokenize(CLI::App& app, CommonFlags& flags, StageRunner& run) {
   static TokenizeArgs a;
   auto* cmd = app.add_subcommand("tokenize", "raw notes -> vocabulary and bag-of-words shards");
   AddConfigFlags(cmd, flags, true);
-  cmd->add_option("--input", a.inputs, "JSONL, CSV, folder of .txt, or .gz of these")->required();
+  cmd->add_option("--input", a.inputs,
+                  "JSONL, CSV, folder of .txt, or .gz of these; or a postgresql:// URI")
+      ->required();
   cmd->add_option("--out", a.out_dir, "corpus folder to create")->required();
   cmd->callback([&run] { run = [](StageContext& c) { return RunTokenize(c, a); }; });
 }
@@ -58,7 +60,8 @@ void AddScore(CLI::App& app, CommonFlags& flags, StageRunner& run) {
   AddConfigFlags(cmd, flags, false);
   cmd->add_option("--model", a.model_dir, "model folder written by train")->required();
   auto* corpus = cmd->add_option("--corpus", a.corpus_dir, "corpus folder to score");
-  auto* input = cmd->add_option("--input", a.inputs, "raw files to tokenize and score");
+  auto* input = cmd->add_option("--input", a.inputs,
+                                "raw files to tokenize and score, or a postgresql:// URI");
   corpus->excludes(input);
   cmd->add_option("--out", a.out_dir, "scores folder to create")->required();
   cmd->add_option("--methods", a.methods, "amortized,refined,classical,ln-vi")

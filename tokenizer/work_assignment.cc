@@ -49,6 +49,10 @@ std::vector<WorkItem> AssignWork(const std::vector<InputSource>& sources, int ra
     throw ConfigError("AssignWork: rank " + std::to_string(rank) + " out of range for " +
                       std::to_string(num_ranks) + " ranks");
   }
+  // A database input is the only input (ExpandInputs); rank r reads share r.
+  if (sources.size() == 1 && sources[0].format == InputFormat::kDatabase) {
+    return {{sources[0].index, rank, rank + 1}};
+  }
   int64_t total = 0;
   for (const InputSource& s : sources) total += s.size_bytes;
   const int64_t lo = ShareStart(total, rank, num_ranks);

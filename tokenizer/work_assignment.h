@@ -8,6 +8,8 @@
 //    so concatenating rank outputs in rank order gives the input order, and
 //    (source_index, offset) sorts documents globally;
 //  - work is balanced by bytes to within one unsplittable file.
+// A database input (always alone) is split by rows instead: rank r gets share
+// r, whose bounds OpenDatabaseInputs agreed on (database_input.h).
 #pragma once
 
 #include <vector>

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <regex>
 #include <sstream>
 
 #include "libvi/base/errors.h"
@@ -137,6 +138,30 @@ KeySpec ListKey(std::string name, S Config::*section, std::vector<std::string> S
     return list;
   };
   return {std::move(name), std::move(help), r, set, get};
+}
+
+// A string that may be empty, checked by `valid` (described by `range`).
+template <typename S>
+KeySpec TextKey(std::string name, S Config::*section, std::string S::*member,
+                std::function<bool(const std::string&)> valid, std::string range,
+                std::string help) {
+  auto set = [=](Config& c, const YAML::Node& n, const std::string& key, const std::string& w) {
+    if (!n.IsScalar() && !n.IsNull()) Fail(w, key, "expected " + range);
+    const std::string v = n.IsNull() ? "" : n.Scalar();
+    if (!valid(v)) Fail(w, key, "'" + v + "' is not allowed: expected " + range);
+    c.*section.*member = v;
+  };
+  auto get = [=](const Config& c) { return YAML::Node(c.*section.*member); };
+  return {std::move(name), std::move(help), range, set, get};
+}
+
+bool IsSqlName(const std::string& v) {
+  return !v.empty() && v.size() <= 127 && v.find('\0') == std::string::npos;
+}
+
+bool IsDateOrEmpty(const std::string& v) {
+  static const std::regex kDate(R"(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?)");
+  return v.empty() || std::regex_match(v, kDate);
 }
 
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
@@ -323,6 +348,41 @@ std::vector<KeySpec> ScoreKeys() {
   };
 }
 
+std::vector<KeySpec> DatabaseKeys() {
+  using C = Config;
+  using D = DatabaseConfig;
+  const std::string name = "an SQL name (1 to 127 bytes; schema.name allowed)";
+  const std::string date = "empty or a date YYYY-MM-DD[ HH:MM[:SS]]";
+  auto any = [](const std::string&) { return true; };
+  return {
+      TextKey("database.table", &C::database, &D::table, IsSqlName, name,
+              "table read from a postgresql:// input (OMOP CDM: note)"),
+      TextKey("database.query", &C::database, &D::query, any, "empty or an SQL query",
+              "a query returning id_column and text_column, read instead of the table"),
+      TextKey("database.id_column", &C::database, &D::id_column, IsSqlName, name,
+              "column with the document id; rows are split over ranks and read in its order"),
+      TextKey("database.text_column", &C::database, &D::text_column, IsSqlName, name,
+              "column with the note text (NULL: a malformed record, missing_text)"),
+      TextKey("database.date_column", &C::database, &D::date_column, IsSqlName, name,
+              "date or timestamp column that since and until restrict (note_date, note_datetime)"),
+      TextKey("database.since", &C::database, &D::since, IsDateOrEmpty, date,
+              "read only rows with date_column >= since; empty: no lower bound"),
+      TextKey("database.until", &C::database, &D::until, IsDateOrEmpty, date,
+              "read only rows with date_column < until; empty: no upper bound"),
+      NumberKey("database.fetch_rows", &C::database, &D::fetch_rows, int64_t{1}, int64_t{1000000},
+                "rows per FETCH from the server-side cursor (bounds a rank's memory)"),
+      NumberKey("database.connect_timeout_seconds", &C::database, &D::connect_timeout_seconds, 1,
+                3600, "seconds before an unanswered connection attempt fails (exit 66)"),
+      BoolKey("database.write_results", &C::database, &D::write_results,
+              "ntm score with a database input: write mixtures, topics and the run into "
+              "tables of that database, in one transaction"),
+      TextKey("database.results_prefix", &C::database, &D::results_prefix, IsSqlName, name,
+              "prefix of the results tables (<prefix>note_topics, <prefix>topics, <prefix>runs)"),
+      NumberKey("database.topic_terms", &C::database, &D::topic_terms, 1, 1000,
+                "top terms per topic written to <prefix>topics"),
+  };
+}
+
 std::vector<KeySpec> LogKeys() {
   using C = Config;
   using L = LogConfig;
@@ -337,8 +397,8 @@ std::vector<KeySpec> LogKeys() {
 const std::vector<KeySpec>& AllKeys() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> all;
-    for (auto part :
-         {TokenizeKeys(), VocabKeys(), ModelKeys(), TrainKeys(), ScoreKeys(), LogKeys()}) {
+    for (auto part : {TokenizeKeys(), VocabKeys(), ModelKeys(), TrainKeys(), ScoreKeys(),
+                      DatabaseKeys(), LogKeys()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;
@@ -400,7 +460,7 @@ void ApplyDocument(Config& config, const std::string& origin, const YAML::Node& 
   if (!root.IsMap()) {
     throw ConfigError(origin +
                       ": the config must be a mapping of sections (tokenize, vocab, "
-                      "model, train, score, log)");
+                      "model, train, score, database, log)");
   }
   for (const auto& entry : root) {
     ApplySection(config, origin, KeyName(origin, entry.first), entry.second);

@@ -104,6 +104,23 @@ struct ScoreConfig {
   uint64_t seed = 1;              // draws and completion splits (mixed with doc ids)
 };
 
+// Notes from a PostgreSQL warehouse (an input given as postgresql://...), and
+// results written back to it (`ntm score` with write_results).
+struct DatabaseConfig {
+  std::string table = "note";             // OMOP CDM note table (or schema.table)
+  std::string query;                      // a query instead of the table ("": the table)
+  std::string id_column = "note_id";      // column with the document id
+  std::string text_column = "note_text";  // column with the note text
+  std::string date_column = "note_date";  // column since/until restrict (or note_datetime)
+  std::string since;                      // only rows with date >= since ("": no bound)
+  std::string until;                      // only rows with date < until ("": no bound)
+  int64_t fetch_rows = 1000;              // rows per FETCH from the server-side cursor
+  int connect_timeout_seconds = 10;       // seconds before a connection attempt fails
+  bool write_results = false;             // score: write mixtures, topics and the run back
+  std::string results_prefix = "ntm_";    // names of the results tables: <prefix>note_topics, ...
+  int topic_terms = 20;                   // terms per topic in <prefix>topics
+};
+
 // Logging and progress.
 struct LogConfig {
   std::string level = "info";    // debug | info | warn | error
@@ -117,6 +134,7 @@ struct Config {
   ModelConfig model;
   TrainConfig train;
   ScoreConfig score;
+  DatabaseConfig database;
   LogConfig log;
 };
 

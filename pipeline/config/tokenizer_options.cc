@@ -13,7 +13,24 @@ ReaderOptions ReaderOptionsFrom(const Config& config) {
   o.on_error = ParseOnError(t.on_error);
   o.max_doc_bytes = t.max_doc_bytes;
   o.max_line_bytes = t.max_line_bytes;
+  o.database = DatabaseOptionsFrom(config);
   ValidateReaderOptions(o);
+  return o;
+}
+
+DatabaseOptions DatabaseOptionsFrom(const Config& config) {
+  const DatabaseConfig& d = config.database;
+  DatabaseOptions o;
+  o.table = d.table;
+  o.query = d.query;
+  o.id_column = d.id_column;
+  o.text_column = d.text_column;
+  o.date_column = d.date_column;
+  o.since = d.since;
+  o.until = d.until;
+  o.fetch_rows = d.fetch_rows;
+  o.connect_timeout_seconds = d.connect_timeout_seconds;
+  ValidateDatabaseOptions(o);
   return o;
 }
 

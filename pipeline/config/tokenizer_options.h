@@ -12,7 +12,9 @@
 
 namespace ntm {
 
-// Reader settings from the `tokenize` section.
+// Database reader settings from the `database` section.
+DatabaseOptions DatabaseOptionsFrom(const Config& config);
+// Reader settings from the `tokenize` section (and `database`).
 ReaderOptions ReaderOptionsFrom(const Config& config);
 // Normalizer, segmenter and piece-model settings from the `tokenize` section.
 TokenizerOptions TokenizerOptionsFrom(const Config& config);

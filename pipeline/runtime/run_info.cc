@@ -14,6 +14,7 @@
 #include "pipeline/io/checksum.h"
 #include "pipeline/runtime/log.h"
 #include "pipeline/runtime/mpi_communicator.h"
+#include "tokenizer/readers/postgres_connection.h"
 
 namespace ntm {
 
@@ -97,6 +98,15 @@ void WriteText(const std::filesystem::path& path, const std::string& text) {
   out.Commit();
 }
 
+// Inputs as recorded: database URIs without their password.
+std::vector<std::string> WithoutPasswords(const std::vector<std::string>& inputs) {
+  std::vector<std::string> out;
+  for (const std::string& input : inputs) {
+    out.push_back(IsPostgresUri(input) ? RedactPostgresUri(input) : input);
+  }
+  return out;
+}
+
 }  // namespace
 
 RunRecorder::RunRecorder(std::string stage, std::filesystem::path out_dir)
@@ -125,7 +135,7 @@ void RunRecorder::Write(const StageContext& ctx, const std::vector<std::string>&
                               {"started_utc", started_utc_},
                               {"wall_seconds", elapsed_seconds()},
                               {"config_checksum", checksum},
-                              {"inputs", inputs},
+                              {"inputs", WithoutPasswords(inputs)},
                               {"libraries", Libraries()}};
   WriteText(out_dir_ / "run.json", run.dump(2) + "\n");
 }

@@ -175,7 +175,7 @@ class BundleTokenizer {
 
 }  // namespace
 
-std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
+std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm, const Config& run_config,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
                                                   const ScoredLedger* already_scored,
@@ -184,8 +184,10 @@ std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
   const Config tokenizer_config = LoadConfig((model_dir / "tokenizer_config.yaml").string(), {});
   const Vocabulary vocabulary = BundleVocabulary(model_dir);
   BundleTokenizer tokenizer(model_dir, tokenizer_config, vocabulary);
-  const ReaderOptions reader_options = ReaderOptionsFrom(tokenizer_config);
-  const std::vector<InputSource> sources = ExpandInputs(inputs, reader_options.format);
+  ReaderOptions reader_options = ReaderOptionsFrom(tokenizer_config);
+  reader_options.database = DatabaseOptionsFrom(run_config);  // what to read is this run's choice
+  std::vector<InputSource> sources = ExpandInputs(inputs, reader_options.format);
+  OpenDatabaseInputs(comm, sources, reader_options);
   const auto items = AssignWork(sources, comm.rank(), comm.size());
   auto reader = OpenReader(sources, items, reader_options);
   auto docs = std::make_unique<TokenizedInput>(vocabulary.size());

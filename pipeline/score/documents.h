@@ -55,12 +55,13 @@ struct RawInputCounts {
   TermTokenCounts term_tokens;  // their word tokens by what the vocabulary made of them
 };
 
-// This rank's share of raw input files, tokenized with the model bundle's
+// This rank's share of raw input files (or of a database input, read as the
+// run's `database` section says), tokenized with the model bundle's
 // tokenizer settings (tokenizer_config.yaml), tokenizer.model and vocab.tsv,
 // words outside the vocabulary resolved as `ntm tokenize` resolves them
 // (pipeline/corpus/term_resolver.h). Documents without any vocabulary term
 // are left out; so are documents in `already_scored` (if given). Collective.
-std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm,
+std::unique_ptr<LocalDocuments> RawInputDocuments(Communicator& comm, const Config& run_config,
                                                   const std::vector<std::string>& inputs,
                                                   const std::filesystem::path& model_dir,
                                                   const ScoredLedger* already_scored,

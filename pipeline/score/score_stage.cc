@@ -23,7 +23,9 @@
 #include "pipeline/score/incremental.h"
 #include "pipeline/score/methods.h"
 #include "pipeline/score/quality.h"
+#include "pipeline/score/results_tables.h"
 #include "pipeline/stages.h"
+#include "tokenizer/readers/postgres_connection.h"
 
 namespace ntm {
 namespace {
@@ -50,6 +52,8 @@ class ScoreRun {
   void WriteTimings();
   ScoredLedger PrepareIncremental();
   void FinishIncremental();
+  void CheckResultsTarget() const;
+  void WriteResultsBack();
 
   StageContext& ctx_;
   const ScoreArgs& args_;
@@ -86,9 +90,11 @@ void ScoreRun::OpenDocuments() {
     docs_ = CorpusDocuments(ctx_.comm, args_.corpus_dir, vocab_checksum);
   } else if (args_.incremental) {
     const ScoredLedger ledger = PrepareIncremental();
-    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, &ledger, &input_);
+    docs_ =
+        RawInputDocuments(ctx_.comm, ctx_.config, args_.inputs, args_.model_dir, &ledger, &input_);
   } else {
-    docs_ = RawInputDocuments(ctx_.comm, args_.inputs, args_.model_dir, nullptr, &input_);
+    docs_ =
+        RawInputDocuments(ctx_.comm, ctx_.config, args_.inputs, args_.model_dir, nullptr, &input_);
   }
   if (!args_.inputs.empty()) {
     NTM_LOG(kInfo) << "score: " << input_.term_tokens.Summary();
@@ -116,7 +122,6 @@ ScoredLedger ScoreRun::PrepareIncremental() {
 
 // Writes the summary and makes the dated folder appear, complete, in one rename.
 void ScoreRun::FinishIncremental() {
-  ledger_file_->Commit();
   if (!ctx_.comm.is_root()) return;
   const nlohmann::json summary = {{"folder", dated_folder_},
                                   {"new_documents", docs_->total()},
@@ -130,6 +135,35 @@ void ScoreRun::FinishIncremental() {
   const auto final_dir = std::filesystem::path(args_.out_dir) / dated_folder_;
   std::filesystem::rename(out_, final_dir);
   out_ = final_dir;
+}
+
+// Results go back into the database the notes came from.
+void ScoreRun::CheckResultsTarget() const {
+  if (!ctx_.config.database.write_results) return;
+  if (args_.inputs.size() != 1 || !IsPostgresUri(args_.inputs[0])) {
+    throw ConfigError("database.write_results needs a database input (--input postgresql://...)");
+  }
+}
+
+// Rank 0 copies the complete outputs into the tables, in one transaction;
+// the other ranks wait, so a failure there ends the whole job.
+void ScoreRun::WriteResultsBack() {
+  if (ctx_.comm.is_root()) {
+    ResultsRun run{args_.inputs[0],
+                   args_.model_dir,
+                   out_,
+                   {},
+                   "",
+                   ConfigToYaml(ctx_.config, false),
+                   recorder_.elapsed_seconds()};
+    for (size_t m = 0; m < methods_->size(); ++m) run.methods.push_back(methods_->name(m));
+    run.run_id = args_.incremental ? dated_folder_ : std::filesystem::absolute(out_).string();
+    const ResultsWritten w = WriteResultsTables(ctx_.config.database, run);
+    NTM_LOG(kInfo) << "score: wrote " << w.note_topics << " note mixtures, " << w.topics
+                   << " topic terms and " << w.runs << " run row(s) to "
+                   << RedactPostgresUri(args_.inputs[0]);
+  }
+  ctx_.comm.Barrier();
 }
 
 void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
@@ -203,6 +237,7 @@ int ScoreRun::Run() {
   if (args_.incremental && args_.inputs.empty()) {
     throw ConfigError("--incremental scores raw notes: give --input, not --corpus");
   }
+  CheckResultsTarget();
   LoadModel();
   OpenDocuments();
   if (args_.incremental && docs_->total() == 0) {
@@ -212,7 +247,7 @@ int ScoreRun::Run() {
   }
   if (ctx_.comm.is_root()) CreateDirectories(out_);
   ctx_.comm.Barrier();
-  if (args_.incremental) {
+  if (args_.incremental || ctx_.config.database.write_results) {
     ledger_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "scored.tsv", "");
   }
   const int64_t total = docs_->total(), k = model_->options().num_topics;
@@ -243,6 +278,7 @@ int ScoreRun::Run() {
   for (auto& f : elbo_files_) f->Commit();
   ids_file_->Commit();
   csv_file_->Commit();
+  if (ledger_file_) ledger_file_->Commit();
   WriteTimings();
   nlohmann::json quality =
       quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv"));
@@ -255,6 +291,7 @@ int ScoreRun::Run() {
     recorder_.Write(ctx_,
                     {args_.model_dir, args_.corpus_dir.empty() ? "raw input" : args_.corpus_dir});
   }
+  if (ctx_.config.database.write_results) WriteResultsBack();
   if (args_.incremental) FinishIncremental();
   NTM_LOG(kInfo) << "score: " << total << " documents with " << methods_->size()
                  << " method(s) into " << out_.string()

@@ -151,6 +151,7 @@ std::unique_ptr<DocumentReader> TokenizeRun::OpenShare() const {
 void TokenizeRun::PrepareOutput() {
   CheckInputsReadable(args_.inputs);
   sources_ = ExpandInputs(args_.inputs, reader_options_.format);
+  OpenDatabaseInputs(ctx_.comm, sources_, reader_options_);
   items_ = AssignWork(sources_, ctx_.comm.rank(), ctx_.comm.size());
   if (ctx_.comm.is_root()) {
     if (std::filesystem::exists(out_ / "manifest.json")) {
@@ -435,6 +436,17 @@ std::string Hex(uint64_t value) {
   return text;
 }
 
+// A database input has no file to checksum: its bytes are the ids and texts read.
+nlohmann::json InputJson(const InputSource& source, const InputCounters& c) {
+  if (source.format == InputFormat::kDatabase) {
+    return {{"path", source.path}, {"bytes", c.bytes_read}, {"counters", CountersJson(c)}};
+  }
+  return {{"path", source.path},
+          {"bytes", source.size_bytes},
+          {"checksum", Hex(ChecksumFile(source.path))},
+          {"counters", CountersJson(c)}};
+}
+
 nlohmann::json GatherShards(Communicator& comm, const std::vector<ShardRecord>& mine) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : mine) {
@@ -475,10 +487,7 @@ void TokenizeRun::WriteManifest() {
     std::array<int64_t, InputCounters::kFlatSize> flat;
     std::copy_n(per_source.begin() + i * flat.size(), flat.size(), flat.begin());
     c = InputCounters::Unflatten(flat);
-    inputs.push_back({{"path", sources_[i].path},
-                      {"bytes", sources_[i].size_bytes},
-                      {"checksum", Hex(ChecksumFile(sources_[i].path))},
-                      {"counters", CountersJson(c)}});
+    inputs.push_back(InputJson(sources_[i], c));
   }
   nlohmann::json tokenizer_stats = nlohmann::json::object();
   const auto names = TokenizerStats::FieldNames();

@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 
 // The one file allowed to include <mpi.h>.
 const std::string kMpiFile = "pipeline/runtime/mpi_communicator.cc";
+// The one file allowed to include libpq (<libpq-fe.h>): the PgConnection wrapper.
+const std::string kLibpqFile = "tokenizer/readers/postgres_connection.cc";
 
 // pipeline/ subfolders: stages never include each other; shared concerns
 // never include a stage. Top-level headers every folder may include (the
@@ -88,6 +90,9 @@ std::string PipelineRule(const std::string& file, const std::string& target) {
 std::string SystemRule(const std::string& module, const std::string& file,
                        const std::string& target) {
   if (target == "mpi.h" && file != kMpiFile) return "only " + kMpiFile + " includes <mpi.h>";
+  if (target.starts_with("libpq") && file != kLibpqFile) {
+    return "only " + kLibpqFile + " includes <" + target + ">";
+  }
   const auto it = kForbiddenSystemHeaders.find(module);
   if (it == kForbiddenSystemHeaders.end()) return "";
   for (const std::string& prefix : it->second) {

@@ -46,6 +46,18 @@ TEST(LayeringTest, OnlyTheMpiCommunicatorIncludesMpi) {
   }
 }
 
+TEST(LayeringTest, OnlyThePostgresConnectionIncludesLibpq) {
+  EXPECT_THAT(Check("tokenizer/readers/postgres_connection.cc", "#include <libpq-fe.h>"),
+              IsEmpty());
+  for (const char* file :
+       {"tokenizer/readers/database_reader.cc", "pipeline/score/results_tables.cc",
+        "tokenizer/readers/postgres_connection.h"}) {
+    const auto v = Check(file, "#include <libpq-fe.h>");
+    ASSERT_THAT(v, SizeIs(1)) << file;
+    EXPECT_THAT(v[0], HasSubstr("only tokenizer/readers/postgres_connection.cc includes"));
+  }
+}
+
 TEST(LayeringTest, BaseIncludesNothingButItself) {
   EXPECT_THAT(Check("libvi/base/byte_reader.cc", "#include \"libvi/base/errors.h\"\n"), IsEmpty());
   EXPECT_THAT(Check("libvi/base/errors.h", "#include \"libvi/model.h\""), SizeIs(1));

@@ -8,6 +8,7 @@
 
 #include "libvi/base/errors.h"
 #include "tokenizer/readers/byte_stream.h"
+#include "tokenizer/readers/postgres_connection.h"
 #include "tokenizer/readers/source_reader.h"
 
 namespace ntm {
@@ -152,6 +153,7 @@ void ValidateReaderOptions(const ReaderOptions& options) {
 
 void CheckInputsReadable(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
+    if (IsPostgresUri(path)) continue;  // OpenDatabaseInputs connects and checks
     if (IsDirectory(path)) {
       for (const fs::path& rel : ListTextFiles(path)) {
         const std::string file = (fs::path(path) / rel).string();
@@ -165,9 +167,27 @@ void CheckInputsReadable(const std::vector<std::string>& paths) {
   }
 }
 
+// The one source of a database input.
+InputSource DatabaseSource(const std::string& uri) {
+  InputSource s;
+  s.path = RedactPostgresUri(uri);
+  s.id = s.path;
+  s.uri = uri;
+  s.format = InputFormat::kDatabase;
+  return s;
+}
+
 std::vector<InputSource> ExpandInputs(const std::vector<std::string>& paths, InputFormat format) {
   std::vector<InputSource> sources;
   for (const std::string& path : paths) {
+    if (IsPostgresUri(path)) {
+      if (paths.size() != 1) {
+        throw ConfigError("a database input (" + RedactPostgresUri(path) +
+                          ") must be the only input");
+      }
+      sources.push_back(DatabaseSource(path));
+      continue;
+    }
     if (IsDirectory(path)) {
       AppendFolder(path, sources);
       continue;
@@ -196,6 +216,8 @@ std::unique_ptr<DocumentReader> OpenReader(const InputSource& source, const Work
       return OpenCsvReader(source, item, options);
     case InputFormat::kText:
       return OpenTextReader(source, item, options);
+    case InputFormat::kDatabase:
+      return OpenDatabaseReader(source, item, options);
     case InputFormat::kAuto:
       break;
   }

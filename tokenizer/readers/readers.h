@@ -1,7 +1,8 @@
 // Streaming readers of raw notes: JSONL, CSV (RFC 4180), folders of .txt
-// files, any of them gzip-compressed. Memory is bounded by the options below,
-// whatever the input. Messages and exceptions name files, lines, byte offsets
-// and fields, never document text.
+// files, any of them gzip-compressed, and PostgreSQL tables or queries
+// (an input given as a postgresql:// URI, see database_input.h). Memory is bounded by the options
+// below, whatever the input. Messages and exceptions name files, lines, byte offsets and fields,
+// never document text.
 //
 // Record order: every document carries (source_index, offset), the position
 // of its source in ExpandInputs() and the byte offset of its record in the
@@ -16,12 +17,15 @@
 #include <string_view>
 #include <vector>
 
+#include "libvi/base/communicator.h"
 #include "tokenizer/input_stats.h"
+#include "tokenizer/readers/database_input.h"
 
 namespace ntm {
 
-// Layout of an input file. Folders always hold kText files.
-enum class InputFormat { kAuto, kJsonl, kCsv, kText };
+// Layout of an input file. Folders always hold kText files; kDatabase is a
+// postgresql:// URI (never chosen by name: told by the input itself).
+enum class InputFormat { kAuto, kJsonl, kCsv, kText, kDatabase };
 
 // "auto", "jsonl", "csv" or "txt" to InputFormat; ConfigError otherwise.
 InputFormat ParseInputFormat(std::string_view name);
@@ -53,6 +57,7 @@ struct ReaderOptions {
   int64_t max_line_bytes = 64 << 20;  // longer JSONL lines / CSV records are malformed
   char csv_delimiter = ',';           // field separator of CSV input
   std::function<void(const RejectedRecord&)> on_reject;  // optional: told about each reject
+  DatabaseOptions database;                              // what a postgresql:// input reads
 };
 
 // Checks the options; ConfigError listing every violated constraint.
@@ -66,20 +71,32 @@ struct InputSource {
   bool gzip = false;                        // gzip magic found (cannot be split into byte ranges)
   int64_t size_bytes = 0;                   // size on disk
   int64_t index = 0;                        // position in ExpandInputs() order
+  std::string uri;  // kDatabase: the URI to connect to (path holds it without password)
+  std::shared_ptr<DatabaseInput> database;  // kDatabase: set by OpenDatabaseInputs
 };
 
 // Throws MissingInputError naming the first path that does not exist or cannot
 // be read (files opened; folders listed, their files checked with access(2),
 // a folder without .txt files counts as missing). Call before creating any
-// output.
+// output. Database URIs are checked by OpenDatabaseInputs instead.
 void CheckInputsReadable(const std::vector<std::string>& paths);
 
 // Expands paths into sources: files as given, folders recursively to their
 // .txt and .txt.gz files sorted by relative path. Formats from the extension
 // (.jsonl .ndjson .json .csv .txt, each optionally .gz) unless `format` forces
-// one. MissingInputError / ConfigError (unknown extension) otherwise.
+// one. MissingInputError / ConfigError (unknown extension) otherwise. A
+// postgresql:// URI becomes one kDatabase source; it must be the only input
+// (ConfigError otherwise).
 std::vector<InputSource> ExpandInputs(const std::vector<std::string>& paths,
                                       InputFormat format = InputFormat::kAuto);
+
+// Connects every rank to the kDatabase sources among `sources` and agrees on
+// their shares (collective; see database_input.h). Does nothing for files.
+// ConfigError for a bad URI or options, MissingInputError (66) when the
+// server, table or a column cannot be reached, InputError (65) when the
+// database encoding is not UTF8. Call before creating any output.
+void OpenDatabaseInputs(Communicator& comm, std::vector<InputSource>& sources,
+                        const ReaderOptions& options);
 
 // A document as read, before any normalization.
 struct RawDocument {
@@ -124,6 +141,7 @@ class DocumentReader {
 //    bytes before its range.
 //  - txt: one document per file; ranges are not allowed (ConfigError).
 //  - gzip sources only as whole files (ConfigError otherwise).
+//  - database: item [r, r+1) is share r (AssignWork gives rank r share r).
 std::unique_ptr<DocumentReader> OpenReader(const InputSource& source, const WorkItem& item,
                                            const ReaderOptions& options);
 

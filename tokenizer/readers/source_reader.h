@@ -49,6 +49,8 @@ std::unique_ptr<DocumentReader> OpenJsonlReader(const InputSource& source, const
                                                 const ReaderOptions& options);
 std::unique_ptr<DocumentReader> OpenCsvReader(const InputSource& source, const WorkItem& item,
                                               const ReaderOptions& options);
+std::unique_ptr<DocumentReader> OpenDatabaseReader(const InputSource& source, const WorkItem& item,
+                                                   const ReaderOptions& options);
 std::unique_ptr<DocumentReader> OpenTextReader(const InputSource& source, const WorkItem& item,
                                                const ReaderOptions& options);
 

@@ -79,6 +79,20 @@ TEST(ConfigTest, ChoicesAreEnforced) {
   EXPECT_NE(ErrorOf("vocab:\n  class_tokens: maybe\n").find("true or false"), std::string::npos);
 }
 
+TEST(ConfigTest, DatabaseSectionIsStrict) {
+  const Config c = ParseConfig(
+      "database:\n  table: cdm.note\n  since: 2026-12-01\n  query: \"\"\n  write_results: true\n",
+      "run.yaml", {});
+  EXPECT_EQ(c.database.table, "cdm.note");
+  EXPECT_EQ(c.database.since, "2026-12-01");
+  EXPECT_TRUE(c.database.query.empty());
+  EXPECT_TRUE(c.database.write_results);
+  EXPECT_NE(ErrorOf("database:\n  since: last week\n").find("YYYY-MM-DD"), std::string::npos);
+  EXPECT_NE(ErrorOf("database:\n  table: \"\"\n").find("database.table"), std::string::npos);
+  EXPECT_NE(ErrorOf("database:\n  fetch_rows: 0\n").find("out of range"), std::string::npos);
+  EXPECT_NE(ErrorOf("database:\n  tabel: note\n").find("database.table"), std::string::npos);
+}
+
 TEST(ConfigTest, NonFiniteNumbersAreRejected) {
   EXPECT_NE(ErrorOf("train:\n  learning_rate: .nan\n").find("finite"), std::string::npos);
 }

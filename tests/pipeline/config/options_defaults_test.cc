@@ -69,6 +69,19 @@ TEST(OptionsDefaultsTest, InferenceOptionsEqualScoreSection) {
   EXPECT_EQ(classical.tol, classical_lib.tol);
 }
 
+TEST(OptionsDefaultsTest, DatabaseOptionsEqualDatabaseSection) {
+  const DatabaseOptions from = DatabaseOptionsFrom(Config{}), lib{};
+  EXPECT_EQ(from.table, lib.table);
+  EXPECT_EQ(from.query, lib.query);
+  EXPECT_EQ(from.id_column, lib.id_column);
+  EXPECT_EQ(from.text_column, lib.text_column);
+  EXPECT_EQ(from.date_column, lib.date_column);
+  EXPECT_EQ(from.since, lib.since);
+  EXPECT_EQ(from.until, lib.until);
+  EXPECT_EQ(from.fetch_rows, lib.fetch_rows);
+  EXPECT_EQ(from.connect_timeout_seconds, lib.connect_timeout_seconds);
+}
+
 TEST(OptionsDefaultsTest, ReaderOptionsEqualTokenizeSection) {
   const ReaderOptions from = ReaderOptionsFrom(Config{});
   const ReaderOptions lib{};
