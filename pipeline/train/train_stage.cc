@@ -49,6 +49,7 @@ class TrainingRun {
 
  private:
   void StartOrResume();
+  void RefuseChangedModel(const std::filesystem::path& model_path) const;
   std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
   bool EndOfEpoch();
@@ -98,14 +99,17 @@ void TrainingRun::StartOrResume() {
     const ModelFileContents file = ReadModelFile(model_path);
     state_ = ResumeState(file.metadata_json, model_path.string(), layout_, ctx_.config);
     trainer_ = std::make_unique<Trainer>(Trainer::Deserialize(file.state));
+    RefuseChangedModel(model_path);
     NTM_LOG(kInfo) << "resuming from " << model_path.string() << " at step " << trainer_->step()
                    << " (epoch " << state_.epoch + 1 << ", batch " << state_.next_batch << ")";
+    log_.TruncateToCheckpoint(trainer_->step(), state_.next_batch == 0);
   } else {
     if (!args_.resume && std::filesystem::exists(model_path)) {
       throw OutputError(model_path.string() +
                         " exists: pass --resume to continue, or choose "
                         "another --out");
     }
+    log_.StartFresh();
     const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
     trainer_ = std::make_unique<Trainer>(ModelOptionsFrom(ctx_.config, vocab_size),
                                          TrainOptionsFrom(ctx_.config));
@@ -115,6 +119,17 @@ void TrainingRun::StartOrResume() {
   if (state_.learning_rate > 0) {
     trainer_->ScaleLearningRate(state_.learning_rate / trainer_->learning_rate());
   }
+}
+
+// A resume continues the checkpoint's model: a changed shape or optimiser
+// setting would train the old one under a config.yaml that says otherwise.
+void TrainingRun::RefuseChangedModel(const std::filesystem::path& model_path) const {
+  const std::vector<std::string> changed = ChangedSinceCheckpoint(*trainer_, ctx_.config);
+  if (changed.empty()) return;
+  std::string keys;
+  for (const auto& key : changed) keys += (keys.empty() ? "" : ", ") + key;
+  throw ConfigError(model_path.string() + ": --resume cannot change " + keys +
+                    "; train into another --out, or resume with the checkpoint's settings");
 }
 
 std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
@@ -228,9 +243,10 @@ void TrainingRun::WriteFinalOutputs() {
 }
 
 int TrainingRun::Run() {
-  std::unique_ptr<FolderLock> lock;  // two runs must never train into one folder
+  std::optional<CreatedFolder> folder;  // removed again if an early failure leaves it empty
+  std::unique_ptr<FolderLock> lock;     // two runs must never train into one folder
   if (ctx_.comm.is_root()) {
-    CreateDirectories(out_);
+    folder.emplace(out_);
     lock = std::make_unique<FolderLock>(out_);
   }
   ctx_.comm.Barrier();
@@ -271,6 +287,7 @@ int TrainingRun::Run() {
   }
   progress.Finish();
   WriteFinalOutputs();
+  if (folder) folder->Keep();
   NTM_LOG(kInfo) << "train: " << trainer_->step() << " steps, best validation ELBO/token "
                  << state_.best_validation << "; model in " << out_.string();
   return 0;
