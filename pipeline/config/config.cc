@@ -471,8 +471,9 @@ Config LoadConfig(const std::string& path, const std::vector<std::string>& overr
   std::ostringstream text;
   text << in.rdbuf();
   // An empty file (or one of comments only) is almost surely the wrong file:
-  // running on defaults without a word would hide it.
-  if (IsEmptyYaml(text.str())) {
+  // running on defaults without a word would hide it. (/dev/null, a device,
+  // stays the explicit way to say "the defaults".)
+  if (std::filesystem::is_regular_file(path) && IsEmptyYaml(text.str())) {
     throw ConfigError(path +
                       ":1: the config file sets nothing (empty); give a YAML mapping of "
                       "sections, or leave out --config for the defaults");

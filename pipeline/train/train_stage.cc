@@ -128,8 +128,11 @@ void TrainingRun::RefuseChangedModel(const std::filesystem::path& model_path) co
   if (changed.empty()) return;
   std::string keys;
   for (const auto& key : changed) keys += (keys.empty() ? "" : ", ") + key;
-  throw ConfigError(model_path.string() + ": --resume cannot change " + keys +
-                    "; train into another --out, or resume with the checkpoint's settings");
+  // Every rank reads the same checkpoint and config: they stop together, rank 0 says why.
+  throw CollectiveStopError(model_path.string() + ": --resume cannot change " + keys +
+                                "; train into another --out, or resume with the checkpoint's "
+                                "settings",
+                            kExitUsage);
 }
 
 std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {

@@ -239,6 +239,9 @@ TEST_F(HostileUser, ResumeRefusesAChangedModelShapeAndHonoursTheSchedule) {
          "--resume --set model.num_topics=7 --set model.hidden=9 on a K=5, H=20 checkpoint",
          resume + "--set model.num_topics=7 --set model.hidden=9", 64,
          {"model.num_topics (checkpoint 5, config 7)", "model.hidden (checkpoint 20, config 9)"});
+  Expect("train --resume with another model shape, 2 ranks", "as above, mpirun -np 2",
+         Mpirun(2) + resume + "--set model.num_topics=7", 64,
+         {"model.num_topics (checkpoint 5, config 7)"});
   const CommandResult r = RunCommand(resume + "--set train.epochs=3");
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
