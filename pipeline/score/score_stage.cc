@@ -50,7 +50,7 @@ class ScoreRun {
   void OpenDocuments();
   void PrepareOutput();
   void ScoreChunk(int64_t begin, int64_t end);
-  void StopIfSignalled(int64_t done) const;
+  void StopIfSignalled() const;
   void WriteTimings();
   ScoredLedger PrepareIncremental();
   void FinishIncremental();
@@ -152,11 +152,11 @@ void ScoreRun::PrepareOutput() {
 
 // SIGTERM (a batch job's time limit) ends scoring between chunks with exit 75;
 // nothing incomplete is left under a final name.
-void ScoreRun::StopIfSignalled(int64_t done) const {
+void ScoreRun::StopIfSignalled() const {
   if (!StopRequested()) return;
-  throw TemporaryError("stopped by a signal after " + std::to_string(done) + " of " +
-                       std::to_string(docs_->size()) +
-                       " documents on this rank; no scores were written: rerun to score");
+  throw TemporaryError(
+      "stopped by a signal before the scores were complete; nothing of this run is under a "
+      "final name: rerun ntm score");
 }
 
 void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
@@ -166,7 +166,7 @@ void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
   const int64_t row = docs_->first_row() + begin;
   std::vector<MethodResult> results;
   for (size_t m = 0; m < methods_->size(); ++m) {
-    StopIfSignalled(begin);
+    StopIfSignalled();
     results.push_back(methods_->Run(m, view, &method_seconds_[m]));
     theta_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().theta)));
     elbo_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().elbo)));
@@ -267,7 +267,7 @@ int ScoreRun::Run() {
     progress.Update(std::min(docs_->size(), begin + kChunkDocs));
   }
   progress.Finish();
-  StopIfSignalled(docs_->size());  // a signal during the last method
+  StopIfSignalled();  // a signal during the last method
   for (auto& f : theta_files_) f->Commit();
   for (auto& f : elbo_files_) f->Commit();
   ids_file_->Commit();

@@ -84,7 +84,8 @@ std::string LabelFrom(Communicator& comm, int owner, const std::vector<std::stri
 }  // namespace
 
 std::vector<bool> DuplicateMask(Communicator& comm, const std::vector<uint64_t>& local_hashes,
-                                const std::vector<std::string>& local_labels_for_errors,
+                                const std::vector<std::string>& local_ids_for_errors,
+                                const std::vector<std::string>& local_places_for_errors,
                                 const std::string& policy, int64_t* duplicates_total) {
   std::vector<bool> drop(local_hashes.size(), false);
   const auto all = comm.AllGather(AsBytes(local_hashes));
@@ -100,12 +101,14 @@ std::vector<bool> DuplicateMask(Communicator& comm, const std::vector<uint64_t>&
       if (r == comm.rank() && policy == "first") drop[i] = true;
       if (policy == "fail") {
         // Every rank finds it at the same point: the labels travel to all.
-        const std::string repeated = LabelFrom(comm, r, local_labels_for_errors, i);
+        const std::string id = LabelFrom(comm, r, local_ids_for_errors, i);
+        const std::string at = LabelFrom(comm, r, local_places_for_errors, i);
         const auto [first_rank, first_index] = seen->second;
-        const std::string original =
-            LabelFrom(comm, first_rank, local_labels_for_errors, first_index);
-        throw CollectiveStopError("duplicate document id " + repeated + " (first at " + original +
-                                      "; tokenize.duplicate_ids: fail; use first or all to "
+        const std::string first_at =
+            LabelFrom(comm, first_rank, local_places_for_errors, first_index);
+        throw CollectiveStopError("duplicate document id '" + id + "' at " + at + ", first at " +
+                                      first_at +
+                                      " (tokenize.duplicate_ids: fail; use first or all to "
                                       "continue)",
                                   kExitDataErr);
       }

@@ -182,21 +182,24 @@ void TokenizeRun::ReadIdsAndSample() {
   const bool pieces = ctx_.config.vocab.mode == "pieces";
   SampleReservoir reservoir(pieces ? static_cast<size_t>(ctx_.config.vocab.sample_docs) : 0);
   std::vector<uint64_t> hashes;
-  std::vector<std::string> ids;  // "'id' at file:line", only to name a duplicate under "fail"
+  std::vector<std::string> ids, places;  // only to name a duplicate under "fail"
   const bool keep_ids = ctx_.config.tokenize.duplicate_ids == "fail";
   auto reader = OpenShare();
   std::string sentence;
   for (RawDocument doc; reader->Next(doc);) {
     hashes.push_back(HashId(doc.id));
-    if (keep_ids) ids.push_back("'" + doc.id + "' at " + DocumentLocation(doc));
+    if (keep_ids) {
+      ids.push_back(doc.id);
+      places.push_back(DocumentLocation(doc));
+    }
     const uint64_t key = SampleKey(doc.id, ctx_.config.vocab.seed);
     if (pieces && reservoir.WouldAccept(key)) {
       tokenizer_.TrainingSentence(doc.text, sentence);
       reservoir.Offer(key, doc.id, sentence);
     }
   }
-  duplicate_ =
-      DuplicateMask(ctx_.comm, hashes, ids, ctx_.config.tokenize.duplicate_ids, &duplicates_total_);
+  duplicate_ = DuplicateMask(ctx_.comm, hashes, ids, places, ctx_.config.tokenize.duplicate_ids,
+                             &duplicates_total_);
   if (pieces) TrainOrSkipPieceModel(reservoir);
 }
 

@@ -43,12 +43,13 @@ bool WrittenBeforeCheckpoint(const std::string& line, int64_t step, bool at_epoc
 
 void TrainLog::TruncateToCheckpoint(int64_t step, bool at_epoch_start) {
   if (!enabled_ || !std::filesystem::exists(path_)) return;
-  std::istringstream in(ReadFileToString(path_));
+  const std::string log = ReadFileToString(path_);
+  std::istringstream in(log);
   std::string kept;
   for (std::string line; std::getline(in, line);) {
     if (WrittenBeforeCheckpoint(line, step, at_epoch_start)) kept += line + "\n";
   }
-  WriteFileAtomically(path_, kept);
+  if (kept != log) WriteFileAtomically(path_, kept);  // nothing to cut: no write
 }
 
 void TrainLog::Append(const std::string& json_line) {

@@ -329,7 +329,7 @@ TEST_F(HostileUser, DuplicateIdNamesBothRecordsOnceUnderTwoRanks) {
                                  "the first record repeated at the end, mpirun -np 2",
                                  Mpirun(2) + Tokenize(D() / "in/dup.jsonl", D() / "c-dup",
                                                       "--set tokenize.duplicate_ids=fail"),
-                                 65, {"duplicate document id '", "dup.jsonl:1;", "first at"});
+                                 65, {"duplicate document id '", "first at ", "dup.jsonl:1 ("});
   EXPECT_EQ(r.output.find("an id"), std::string::npos) << r.output;
 }
 
