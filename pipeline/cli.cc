@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "pipeline/runtime/log.h"
 #include "pipeline/runtime/mpi_communicator.h"
 #include "pipeline/stages.h"
+#include "tokenizer/readers/readers.h"
 
 namespace ntm {
 namespace {
@@ -20,7 +22,16 @@ namespace {
 struct CommonFlags {
   std::string config_path;
   std::vector<std::string> overrides;
+  // Checks, before MPI starts, that the inputs exist: a missing one is then
+  // one line from rank 0, not one per rank plus the launcher's abort noise.
+  std::function<void()> check_inputs;
 };
+
+void CheckCorpusFolder(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw MissingInputError(dir + ": not a corpus folder (run ntm tokenize first)");
+  }
+}
 
 // A parsed subcommand: how to run it once the communicator exists.
 using StageRunner = std::function<int(StageContext&)>;
@@ -41,7 +52,10 @@ void AddTokenize(CLI::App& app, CommonFlags& flags, StageRunner& run) {
                   "JSONL, CSV, folder of .txt, or .gz of these; or a postgresql:// URI")
       ->required();
   cmd->add_option("--out", a.out_dir, "corpus folder to create")->required();
-  cmd->callback([&run] { run = [](StageContext& c) { return RunTokenize(c, a); }; });
+  cmd->callback([&run, &flags] {
+    flags.check_inputs = [] { CheckInputsReadable(a.inputs); };
+    run = [](StageContext& c) { return RunTokenize(c, a); };
+  });
 }
 
 void AddTrain(CLI::App& app, CommonFlags& flags, StageRunner& run) {
@@ -51,7 +65,10 @@ void AddTrain(CLI::App& app, CommonFlags& flags, StageRunner& run) {
   cmd->add_option("--corpus", a.corpus_dir, "corpus folder written by tokenize")->required();
   cmd->add_option("--out", a.out_dir, "model folder to create")->required();
   cmd->add_flag("--resume", a.resume, "continue from the last checkpoint in --out");
-  cmd->callback([&run] { run = [](StageContext& c) { return RunTrain(c, a); }; });
+  cmd->callback([&run, &flags] {
+    flags.check_inputs = [] { CheckCorpusFolder(a.corpus_dir); };
+    run = [](StageContext& c) { return RunTrain(c, a); };
+  });
 }
 
 void AddScore(CLI::App& app, CommonFlags& flags, StageRunner& run) {
@@ -68,10 +85,14 @@ void AddScore(CLI::App& app, CommonFlags& flags, StageRunner& run) {
       ->delimiter(',')
       ->check(CLI::IsMember(std::vector<std::string>(kAllMethods.begin(), kAllMethods.end())));
   cmd->add_flag("--incremental", a.incremental, "score only documents not scored before");
-  cmd->callback([&run, corpus, input] {
+  cmd->callback([&run, &flags, corpus, input] {
     if (corpus->count() + input->count() == 0) {
       throw CLI::ValidationError("score", "one of --corpus or --input is required");
     }
+    flags.check_inputs = [] {
+      if (!a.corpus_dir.empty()) CheckCorpusFolder(a.corpus_dir);
+      CheckInputsReadable(a.inputs);
+    };
     run = [](StageContext& c) { return RunScore(c, a); };
   });
 }
@@ -92,11 +113,24 @@ void AddExportBow(CLI::App& app, StageRunner& run) {
   cmd->callback([&run] { run = [](StageContext& c) { return RunExportBow(c, a); }; });
 }
 
+// CLI::PositiveNumber's message spells out the 309-digit largest double.
+CLI::Validator AtLeastOne() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          if (std::stoll(value) >= 1) return "";
+        } catch (const std::exception&) {
+        }
+        return "must be a whole number of at least 1, got '" + value + "'";
+      },
+      "INT>=1");
+}
+
 void AddSynth(CLI::App& app, StageRunner& run) {
   static SynthArgs a;
   auto* cmd = app.add_subcommand("synth", "synthetic notes from the LDA generative process");
   cmd->add_option("--out", a.out_file, "JSONL file to write")->required();
-  cmd->add_option("--docs", a.docs, "number of documents")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--docs", a.docs, "number of documents")->required()->check(AtLeastOne());
   auto* model = cmd->add_option("--model", a.model_dir, "take topics from this model folder");
   auto* topics = cmd->add_option("--topics", a.topics, "random topics: how many")
                      ->check(CLI::Range(2, 100000));
@@ -152,6 +186,7 @@ int RunStage(const std::string& stage, const CommonFlags& flags, const StageRunn
   Config config;
   try {
     config = LoadConfig(flags.config_path, flags.overrides);
+    if (flags.check_inputs) flags.check_inputs();
   } catch (const Error& e) {
     if (IsLauncherRankZero()) PrintError(stage, e.what());
     return e.exit_code();

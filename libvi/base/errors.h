@@ -75,10 +75,13 @@ class TemporaryError : public Error {
 };
 
 // A stop that every rank reached together (e.g. after SIGTERM, agreed over
-// all ranks): the job ends normally on every rank, no abort needed.
-class CollectiveStopError : public TemporaryError {
+// all ranks): the job ends normally on every rank, no abort needed, and only
+// rank 0 prints the message. Exit 75 unless another code is given (a data
+// error every rank found together, e.g. a duplicate id under duplicate_ids: fail).
+class CollectiveStopError : public Error {
  public:
-  explicit CollectiveStopError(const std::string& m) : TemporaryError(m) {}
+  explicit CollectiveStopError(const std::string& m, int exit_code = kExitTempFail)
+      : Error(m, exit_code) {}
 };
 
 // A stage or feature that is not built yet.

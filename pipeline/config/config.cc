@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -45,7 +47,9 @@ T ParseNumber(const YAML::Node& node, const std::string& key, const std::string&
     Fail(where, key, "expected " + range + ", got '" + Scalar(node) + "'");
   }
   if constexpr (std::is_floating_point_v<T>) {
-    if (!std::isfinite(value)) Fail(where, key, "expected a finite number " + range);
+    if (!std::isfinite(value)) {
+      Fail(where, key, "expected " + range + ", got '" + Scalar(node) + "' (not finite)");
+    }
   }
   return value;
 }
@@ -441,14 +445,32 @@ std::string KeyName(const std::string& origin, const YAML::Node& key) {
   return key.Scalar();
 }
 
+// Line of each name seen so far in one mapping: YAML forbids a key twice, and
+// yaml-cpp would silently keep one of the values.
+class SeenKeys {
+ public:
+  void Add(const std::string& origin, const std::string& name, const YAML::Node& key,
+           const char* what) {
+    const auto [it, fresh] = lines_.emplace(name, key.Mark().line + 1);
+    if (fresh) return;
+    throw ConfigError(Where(origin, key.Mark()) + ": duplicate " + what + " '" + name +
+                      "' (first at line " + std::to_string(it->second) + ")");
+  }
+
+ private:
+  std::map<std::string, int> lines_;
+};
+
 void ApplySection(Config& config, const std::string& origin, const std::string& section,
                   const YAML::Node& body) {
   if (!body.IsMap()) {
     throw ConfigError(Where(origin, body.Mark()) + ": section '" + section +
                       "' must be a mapping of key: value");
   }
+  SeenKeys seen;
   for (const auto& entry : body) {
     const std::string name = section + "." + KeyName(origin, entry.first);
+    seen.Add(origin, name, entry.first, "key");
     const KeySpec* spec = FindKey(name);
     if (!spec) UnknownKey(Where(origin, entry.first.Mark()), name);
     spec->set(config, entry.second, name, Where(origin, entry.second.Mark()));
@@ -462,8 +484,11 @@ void ApplyDocument(Config& config, const std::string& origin, const YAML::Node& 
                       ": the config must be a mapping of sections (tokenize, vocab, "
                       "model, train, score, database, log)");
   }
+  SeenKeys seen;
   for (const auto& entry : root) {
-    ApplySection(config, origin, KeyName(origin, entry.first), entry.second);
+    const std::string section = KeyName(origin, entry.first);
+    seen.Add(origin, section, entry.first, "section");
+    ApplySection(config, origin, section, entry.second);
   }
 }
 
@@ -516,12 +541,36 @@ Config ParseConfig(const std::string& yaml_text, const std::string& origin,
   return config;
 }
 
+namespace {
+
+// True for text that parses to nothing; a parse error is left to ParseConfig.
+bool IsEmptyYaml(const std::string& text) {
+  try {
+    return YAML::Load(text).IsNull();
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 Config LoadConfig(const std::string& path, const std::vector<std::string>& overrides) {
   if (path.empty()) return ParseConfig("", "(defaults)", overrides);
+  if (std::filesystem::is_directory(path)) {
+    throw ConfigError(path + ": a folder, not a config file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw MissingInputError(path + ": cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
+  // An empty file (or one of comments only) is almost surely the wrong file:
+  // running on defaults without a word would hide it. (/dev/null, a device,
+  // stays the explicit way to say "the defaults".)
+  if (std::filesystem::is_regular_file(path) && IsEmptyYaml(text.str())) {
+    throw ConfigError(path +
+                      ":1: the config file sets nothing (empty); give a YAML mapping of "
+                      "sections, or leave out --config for the defaults");
+  }
   return ParseConfig(text.str(), path, overrides);
 }
 
@@ -537,8 +586,9 @@ std::string ConfigToYaml(const Config& config, bool with_comments) {
       out << YAML::Key << s << YAML::Value << YAML::BeginMap;
       section = s;
     }
-    if (with_comments) out << YAML::Comment(k.help + "; " + k.range) << YAML::Newline;
     out << YAML::Key << k.name.substr(s.size() + 1) << YAML::Value << k.get(config);
+    // After the value, so the comment sits on its own key's line.
+    if (with_comments) out << YAML::Comment(k.help + "; " + k.range);
   }
   out << YAML::EndMap << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

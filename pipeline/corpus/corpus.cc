@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "libvi/base/errors.h"
+#include "pipeline/corpus/manifest.h"
 
 namespace ntm {
 
@@ -13,15 +14,22 @@ CorpusLayout ReadCorpusLayout(const std::filesystem::path& dir) {
     throw MissingInputError(dir.string() + ": not a corpus folder (run ntm tokenize first)");
   }
   layout.vocab = ReadVocabFile(dir / "vocab.tsv");
-  layout.shards = ListShards(dir);
-  if (layout.shards.empty()) throw MissingInputError(dir.string() + ": no shard-*.bow files");
-  for (const auto& path : layout.shards) {
+  const std::vector<ManifestShard> listed = ReadManifestShards(dir);
+  CheckShardsMatchManifest(dir, listed);
+  for (const auto& entry : listed) {
+    const std::filesystem::path path = dir / entry.file;
     const ShardHeader header = ReadShardHeader(path);
     if (header.vocab_checksum != layout.vocab.checksum ||
         header.vocab_size != static_cast<int32_t>(layout.vocab.pieces.size())) {
       throw InputError(path.string() + ": built with a different vocabulary than " +
                        (dir / "vocab.tsv").string());
     }
+    if (header.num_docs != entry.documents) {
+      throw InputError(path.string() + ": " + std::to_string(header.num_docs) +
+                       " documents, manifest.json says " + std::to_string(entry.documents));
+    }
+    layout.shards.push_back(path);
+    layout.shard_checksums.push_back(entry.checksum);
     layout.shard_begin.push_back(layout.total_docs);
     layout.total_docs += header.num_docs;
   }
@@ -44,6 +52,11 @@ DocumentRange::DocumentRange(const CorpusLayout& layout, int64_t begin, int64_t 
         s + 1 < layout.shards.size() ? layout.shard_begin[s + 1] : layout.total_docs;
     if (shard_end <= begin || shard_begin >= end || shard_begin == shard_end) continue;
     readers_.emplace_back(layout.shards[s], options);
+    if (readers_.back().FileChecksum() != layout.shard_checksums[s]) {
+      throw InputError(layout.shards[s].string() +
+                       ": contents differ from manifest.json's checksum (replaced by another "
+                       "shard?)");
+    }
     reader_begin_.push_back(shard_begin);
   }
 }

@@ -16,18 +16,20 @@
 
 namespace ntm {
 
-// The folder's files and sizes, read from vocab.tsv and the shard headers.
+// The folder's files and sizes, read from vocab.tsv, manifest.json and the shard headers.
 struct CorpusLayout {
   std::filesystem::path dir;
   VocabFile vocab;
-  std::vector<std::filesystem::path> shards;
-  std::vector<int64_t> shard_begin;  // global index of each shard's first document
+  std::vector<std::filesystem::path> shards;  // in manifest.json's order
+  std::vector<uint64_t> shard_checksums;      // manifest.json's, checked when a shard is mapped
+  std::vector<int64_t> shard_begin;           // global index of each shard's first document
   int64_t total_docs = 0;
 };
 
-// Reads vocab.tsv and every shard header of `dir`. InputError naming the shard
-// when a shard was built with another vocabulary; MissingInputError when the
-// folder, vocab.tsv or all shards are missing.
+// Reads vocab.tsv, manifest.json and the header of every shard it lists.
+// InputError naming the file when a shard was built with another vocabulary,
+// is missing, differs from the manifest (size, documents) or is not listed in
+// it; MissingInputError when the folder, vocab.tsv or manifest.json is missing.
 CorpusLayout ReadCorpusLayout(const std::filesystem::path& dir);
 
 // The contiguous share [first, second) of `n` items that rank `rank` of `size` owns.
@@ -36,7 +38,8 @@ std::pair<int64_t, int64_t> RankRange(int64_t n, int rank, int size);
 // Documents [begin, end) of a corpus's global order, memory-mapped.
 class DocumentRange {
  public:
-  // Maps (and fully verifies) only the shards that overlap [begin, end).
+  // Maps (and fully verifies, against manifest.json's checksums too) only the
+  // shards that overlap [begin, end).
   DocumentRange(const CorpusLayout& layout, int64_t begin, int64_t end);
   // First global index held.
   int64_t begin() const { return begin_; }

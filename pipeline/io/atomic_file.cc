@@ -60,7 +60,37 @@ void SyncDirectory(const std::filesystem::path& dir, const std::filesystem::path
   }
 }
 
+const char* FileKind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Follows a chain of symbolic links at `path` (relative ones from their folder).
+std::filesystem::path FollowLinks(const std::filesystem::path& path) {
+  std::filesystem::path at = path;
+  for (int hop = 0; hop < 40; ++hop) {
+    std::error_code ec;
+    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(at, ec))) return at;
+    const std::filesystem::path next = std::filesystem::read_symlink(at, ec);
+    if (ec) throw OutputError("creating " + path.string() + ": " + ec.message());
+    at = next.is_absolute() ? next : at.parent_path() / next;
+  }
+  throw OutputError("creating " + path.string() + ": too many levels of symbolic links");
+}
+
 }  // namespace
+
+std::filesystem::path RegularOutputTarget(const std::filesystem::path& path) {
+  const std::filesystem::path target = FollowLinks(path);
+  struct stat st;
+  if (::stat(target.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return target;
+  throw OutputError("creating " + path.string() + ": it is " + FileKind(st.st_mode) +
+                    ", not a regular file; ntm writes only regular files");
+}
 
 void CreateDirectories(const std::filesystem::path& dir) {
   std::filesystem::path partial;
@@ -78,9 +108,28 @@ void CreateDirectories(const std::filesystem::path& dir) {
   }
 }
 
+CreatedFolder::CreatedFolder(std::filesystem::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  created_ = !std::filesystem::exists(dir_, ec);
+  CreateDirectories(dir_);
+}
+
+CreatedFolder::~CreatedFolder() {
+  if (!created_) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.path().filename() != ".lock") return;  // something was written: keep it
+  }
+  if (ec) return;
+  std::filesystem::remove(dir_ / ".lock", ec);
+  std::filesystem::remove(dir_, ec);
+}
+
 AtomicFileWriter::AtomicFileWriter(std::filesystem::path path, size_t buffer_bytes)
-    : path_(std::move(path)), buffer_(buffer_bytes == 0 ? 1 : buffer_bytes) {
-  fd_ = OpenTemp(path_, &temp_path_);
+    : path_(std::move(path)),
+      target_(RegularOutputTarget(path_)),
+      buffer_(buffer_bytes == 0 ? 1 : buffer_bytes) {
+  fd_ = OpenTemp(target_, &temp_path_);
   // The mode passed to open() is masked by the umask; the design fixes 0640.
   if (::fchmod(fd_, kFileMode) != 0) {
     const int err = errno;
@@ -143,11 +192,11 @@ void AtomicFileWriter::Commit() {
   const int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) throw IoError("writing " + path_.string() + ": " + ErrnoText(errno));
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  if (::rename(temp_path_.c_str(), target_.c_str()) != 0) {
     throw OutputError("creating " + path_.string() + ": " + ErrnoText(errno));
   }
   committed_ = true;
-  SyncDirectory(path_.parent_path(), path_);
+  SyncDirectory(target_.parent_path(), path_);
 }
 
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes) {

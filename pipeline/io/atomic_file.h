@@ -19,11 +19,37 @@ namespace ntm {
 // it cannot be created or exists as a non-folder.
 void CreateDirectories(const std::filesystem::path& dir);
 
+// An output folder this run creates: unless Keep() is called, the destructor
+// removes it again if it holds nothing but `.lock` (an early failure leaves no
+// empty output folder behind). A folder that existed before is never removed.
+class CreatedFolder {
+ public:
+  // CreateDirectories(dir), noting whether `dir` existed.
+  explicit CreatedFolder(std::filesystem::path dir);
+  ~CreatedFolder();
+  CreatedFolder(const CreatedFolder&) = delete;
+  CreatedFolder& operator=(const CreatedFolder&) = delete;
+  // The run succeeded: keep the folder.
+  void Keep() { created_ = false; }
+
+ private:
+  std::filesystem::path dir_;
+  bool created_ = false;
+};
+
+// The file a writer of `path` replaces: `path` itself or, when `path` is a
+// symbolic link, the file the link leads to (written through, the link kept).
+// OutputError naming `path` if that exists and is not a regular file (a
+// device, FIFO, folder or socket): ntm never replaces one, nor creates a
+// temporary file beside it (a /dev/null.tmp-* in RAM-backed /dev).
+std::filesystem::path RegularOutputTarget(const std::filesystem::path& path);
+
 // Buffered writer of one file that appears under its final name only on Commit().
 class AtomicFileWriter {
  public:
-  // Opens `<path>.tmp-<pid>-<random>` beside `path` with mode 0640. OutputError
-  // if it cannot be created (missing folder, no permission).
+  // Opens `<target>.tmp-<pid>-<random>` beside RegularOutputTarget(path) with
+  // mode 0640. OutputError if it cannot be created (missing folder, no
+  // permission) or `path` is not a regular file.
   explicit AtomicFileWriter(std::filesystem::path path, size_t buffer_bytes = size_t{1} << 20);
   // Without Commit(), removes the temporary file: nothing appears under `path`.
   ~AtomicFileWriter();
@@ -52,6 +78,7 @@ class AtomicFileWriter {
   void CheckOpen() const;
 
   std::filesystem::path path_;
+  std::filesystem::path target_;  // path_, or what a symbolic link path_ leads to
   std::filesystem::path temp_path_;
   int fd_ = -1;
   std::vector<std::byte> buffer_;

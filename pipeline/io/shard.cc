@@ -346,6 +346,10 @@ ShardReader::ShardReader(const std::filesystem::path& path, const ShardReadOptio
 
 ShardReader::~ShardReader() { Unmap(); }
 
+uint64_t ShardReader::FileChecksum() const {
+  return ChecksumBytes(std::span<const std::byte>(data_, size_));
+}
+
 ShardReader::ShardReader(ShardReader&& other) noexcept
     : path_(std::move(other.path_)),
       data_(std::exchange(other.data_, nullptr)),

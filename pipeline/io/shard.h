@@ -115,6 +115,8 @@ class ShardReader {
   const ShardHeader& header() const { return header_; }
   // The file this reader mapped.
   const std::filesystem::path& path() const { return path_; }
+  // XXH3-64 of the whole file (what manifest.json records), from the mapping.
+  uint64_t FileChecksum() const;
 
  private:
   void Validate(const ShardReadOptions& options);

@@ -32,7 +32,9 @@ void WriteAllAt(int fd, const std::byte* data, size_t size, uint64_t offset,
 
 SharedNpyFile::SharedNpyFile(Communicator& comm, std::filesystem::path path, std::string descr,
                              int64_t rows, int64_t cols)
-    : comm_(comm), path_(std::move(path)), temp_(path_.string() + ".partial") {
+    : comm_(comm),
+      path_(RegularOutputTarget(path)),  // written through a link; never a device
+      temp_(path_.string() + ".partial") {
   const size_t element = descr == "<f8" ? 8 : 4;
   row_bytes_ = element * static_cast<size_t>(cols > 0 ? cols : 1);
   std::vector<int64_t> shape = {rows};
@@ -78,7 +80,7 @@ void SharedNpyFile::Commit() {
 }
 
 SharedTextFile::SharedTextFile(Communicator& comm, std::filesystem::path path, std::string header)
-    : comm_(comm), path_(std::move(path)), header_(std::move(header)) {
+    : comm_(comm), path_(RegularOutputTarget(path)), header_(std::move(header)) {
   part_.open(PartPath(comm_.rank()), std::ios::binary | std::ios::trunc);
   if (!part_) throw OutputError("cannot create " + PartPath(comm_.rank()).string());
 }

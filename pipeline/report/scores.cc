@@ -234,6 +234,21 @@ void CompleteGap(ScoresRun& run, const std::vector<std::string>& elbo_methods) {
   run.gap = std::move(gap);
 }
 
+// A theta or ELBO file of a method timings.json does not list was left by
+// another run (perhaps of another model): comparing it would mix two runs.
+void RefuseMixedFolder(const ScoresRun& run, const std::vector<std::string>& file_methods,
+                       const std::string& prefix) {
+  for (const auto& m : file_methods) {
+    if (run.timings.contains(m)) continue;
+    std::string listed;
+    for (const auto& [method, timing] : run.timings)
+      listed += (listed.empty() ? "" : ", ") + method;
+    throw InputError((run.dir / (prefix + m + ".npy")).string() +
+                     ": not from the run that wrote timings.json (its methods: " + listed +
+                     "); the folder mixes two score runs: rescore into an empty folder");
+  }
+}
+
 }  // namespace
 
 ScoresRun ReadScoresFolder(const fs::path& dir) {
@@ -246,6 +261,8 @@ ScoresRun ReadScoresFolder(const fs::path& dir) {
   run.refine_steps = ReadRefineSteps(dir / "config.yaml");
   const auto theta_methods = MethodsWithFile(dir, "theta-");
   const auto elbo_methods = MethodsWithFile(dir, "elbo-");
+  RefuseMixedFolder(run, theta_methods, "theta-");
+  RefuseMixedFolder(run, elbo_methods, "elbo-");
   CompleteL1(run, theta_methods);
   CompletePrevalence(run, theta_methods);
   CompleteMeanElbo(run, elbo_methods);

@@ -19,11 +19,13 @@
 #include "pipeline/runtime/log.h"
 #include "pipeline/runtime/progress.h"
 #include "pipeline/runtime/run_info.h"
+#include "pipeline/runtime/signals.h"
 #include "pipeline/score/documents.h"
 #include "pipeline/score/incremental.h"
 #include "pipeline/score/methods.h"
 #include "pipeline/score/quality.h"
 #include "pipeline/score/results_tables.h"
+#include "pipeline/score/scores_folder.h"
 #include "pipeline/stages.h"
 #include "tokenizer/readers/postgres_connection.h"
 
@@ -48,7 +50,9 @@ class ScoreRun {
  private:
   void LoadModel();
   void OpenDocuments();
+  void PrepareOutput();
   void ScoreChunk(int64_t begin, int64_t end);
+  void StopIfSignalled() const;
   void WriteTimings();
   ScoredLedger PrepareIncremental();
   void FinishIncremental();
@@ -166,6 +170,31 @@ void ScoreRun::WriteResultsBack() {
   ctx_.comm.Barrier();
 }
 
+// Creates the folder; a plain (not incremental) run claims it: a folder
+// holding another model's or corpus's scores is refused.
+void ScoreRun::PrepareOutput() {
+  if (ctx_.comm.is_root()) {
+    CreateDirectories(out_);
+    if (!args_.incremental) {
+      std::vector<std::string> names;
+      for (size_t m = 0; m < methods_->size(); ++m) names.push_back(methods_->name(m));
+      ClaimScoresFolder(
+          out_, DescribeScoresSource(args_.model_dir, args_.corpus_dir, args_.inputs, ctx_.config),
+          names);
+    }
+  }
+  ctx_.comm.Barrier();
+}
+
+// SIGTERM (a batch job's time limit) ends scoring between chunks with exit 75;
+// nothing incomplete is left under a final name.
+void ScoreRun::StopIfSignalled() const {
+  if (!StopRequested()) return;
+  throw TemporaryError(
+      "stopped by a signal before the scores were complete; nothing of this run is under a "
+      "final name: rerun ntm score");
+}
+
 void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
   BowMatrix chunk;
   docs_->Chunk(begin, end, chunk);
@@ -173,6 +202,7 @@ void ScoreRun::ScoreChunk(int64_t begin, int64_t end) {
   const int64_t row = docs_->first_row() + begin;
   std::vector<MethodResult> results;
   for (size_t m = 0; m < methods_->size(); ++m) {
+    StopIfSignalled();
     results.push_back(methods_->Run(m, view, &method_seconds_[m]));
     theta_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().theta)));
     elbo_files_[m]->WriteRows(row, std::as_bytes(std::span(results.back().elbo)));
@@ -238,6 +268,7 @@ int ScoreRun::Run() {
     throw ConfigError("--incremental scores raw notes: give --input, not --corpus");
   }
   CheckResultsTarget();
+  InstallStopHandlers();
   LoadModel();
   OpenDocuments();
   if (args_.incremental && docs_->total() == 0) {
@@ -245,8 +276,7 @@ int ScoreRun::Run() {
                    << " documents already scored)";
     return 0;
   }
-  if (ctx_.comm.is_root()) CreateDirectories(out_);
-  ctx_.comm.Barrier();
+  PrepareOutput();
   if (args_.incremental || ctx_.config.database.write_results) {
     ledger_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "scored.tsv", "");
   }
@@ -274,6 +304,7 @@ int ScoreRun::Run() {
     progress.Update(std::min(docs_->size(), begin + kChunkDocs));
   }
   progress.Finish();
+  StopIfSignalled();  // a signal during the last method
   for (auto& f : theta_files_) f->Commit();
   for (auto& f : elbo_files_) f->Commit();
   ids_file_->Commit();

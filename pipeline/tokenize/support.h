@@ -50,9 +50,12 @@ class SpillReader {
 // as duplicates under `policy` ("first" | "fail" | "all"), given the id hashes
 // of every rank's documents in read order. Ranks hold consecutive runs of the
 // global input order, so "first" keeps the earliest in input order on any P.
-// "fail" throws InputError naming the repeated id (ids are not note text).
+// "fail" throws, on every rank, CollectiveStopError (exit 65) naming the
+// repeated id and both records' file:line (`local_ids_for_errors` and
+// `local_places_for_errors`, by position; ids are not note text).
 std::vector<bool> DuplicateMask(Communicator& comm, const std::vector<uint64_t>& local_hashes,
                                 const std::vector<std::string>& local_ids_for_errors,
+                                const std::vector<std::string>& local_places_for_errors,
                                 const std::string& policy, int64_t* duplicates_total);
 
 // Sums an int64 counter array over ranks.

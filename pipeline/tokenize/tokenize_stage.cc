@@ -34,6 +34,7 @@
 #include "pipeline/tokenize/support.h"
 #include "tokenizer/piece_display.h"
 #include "tokenizer/piece_model.h"
+#include "tokenizer/readers/source_reader.h"
 #include "tokenizer/sampling.h"
 #include "tokenizer/string_table.h"
 #include "tokenizer/vocabulary.h"
@@ -90,6 +91,7 @@ struct ShardRecord {
   int64_t documents = 0;
   int64_t tokens = 0;
   uint64_t checksum = 0;
+  int64_t bytes = 0;
 };
 
 class TokenizeRun {
@@ -100,6 +102,7 @@ class TokenizeRun {
  private:
   bool TrainsPieces() const;
   void PrepareOutput();
+  void RemoveLeftoverShards() const;
   void ReadIdsAndSample();
   std::string TrainPieces(const std::vector<std::string>& sentences) const;
   void TrainOrSkipPieceModel(SampleReservoir& reservoir);
@@ -108,6 +111,7 @@ class TokenizeRun {
   void WriteVocabulary();
   void WriteShards();
   void WriteManifest();
+  [[noreturn]] void ThrowEmptyVocabulary(const TermCounter& merged);
   std::unique_ptr<DocumentReader> OpenShare() const;
 
   StageContext& ctx_;
@@ -125,6 +129,7 @@ class TokenizeRun {
   ReaderStats reader_stats_;
   TermCounter counter_;
   std::filesystem::path spill_path_;
+  std::optional<CreatedFolder> out_folder_;  // rank 0
   std::optional<Vocabulary> vocabulary_;
   PruneStats prune_stats_;
   int64_t dropped_fragments_ = 0;
@@ -159,7 +164,8 @@ void TokenizeRun::PrepareOutput() {
                         " already holds a corpus (manifest.json): choose "
                         "another --out or remove it");
     }
-    CreateDirectories(out_);
+    out_folder_.emplace(out_);
+    RemoveLeftoverShards();
   }
   ctx_.comm.Barrier();
 }
@@ -170,25 +176,43 @@ bool TokenizeRun::TrainsPieces() const {
   return ctx_.config.vocab.mode == "pieces" || MapsOovThroughPieces(ctx_.config);
 }
 
+// A folder without manifest.json holds no corpus: shards in it are what a
+// failed run left (perhaps with another tokenize.docs_per_shard).
+void TokenizeRun::RemoveLeftoverShards() const {
+  for (const auto& path : ListShards(out_)) {
+    NTM_LOG(kWarn) << "removing " << path.string()
+                   << ", left by an earlier run that did not finish";
+    std::filesystem::remove(path);
+  }
+}
+
+// "file:line", or "file (byte offset N)" inside a byte range.
+std::string DocumentLocation(const RawDocument& doc) {
+  return RecordLocation(doc.file, doc.line, doc.offset);
+}
+
 void TokenizeRun::ReadIdsAndSample() {
   const bool pieces = TrainsPieces();
   SampleReservoir reservoir(pieces ? static_cast<size_t>(ctx_.config.vocab.sample_docs) : 0);
   std::vector<uint64_t> hashes;
-  std::vector<std::string> ids;  // kept only to name a duplicate under "fail"
+  std::vector<std::string> ids, places;  // only to name a duplicate under "fail"
   const bool keep_ids = ctx_.config.tokenize.duplicate_ids == "fail";
   auto reader = OpenShare();
   std::string sentence;
   for (RawDocument doc; reader->Next(doc);) {
     hashes.push_back(HashId(doc.id));
-    if (keep_ids) ids.push_back(doc.id);
+    if (keep_ids) {
+      ids.push_back(doc.id);
+      places.push_back(DocumentLocation(doc));
+    }
     const uint64_t key = SampleKey(doc.id, ctx_.config.vocab.seed);
     if (pieces && reservoir.WouldAccept(key)) {
       tokenizer_.TrainingSentence(doc.text, sentence);
       reservoir.Offer(key, doc.id, sentence);
     }
   }
-  duplicate_ =
-      DuplicateMask(ctx_.comm, hashes, ids, ctx_.config.tokenize.duplicate_ids, &duplicates_total_);
+  duplicate_ = DuplicateMask(ctx_.comm, hashes, ids, places, ctx_.config.tokenize.duplicate_ids,
+                             &duplicates_total_);
   if (pieces) TrainOrSkipPieceModel(reservoir);
 }
 
@@ -284,11 +308,7 @@ void TokenizeRun::BuildVocabulary() {
     }
   }
   vocabulary_ = Vocabulary::FromTerms(std::move(kept));
-  if (vocabulary_->size() == 0) {
-    throw InputError("the vocabulary is empty after pruning (" + std::to_string(merged.size()) +
-                     " candidate terms over " + std::to_string(merged.documents()) +
-                     " documents): lower vocab.min_df or raise vocab.max_df");
-  }
+  if (vocabulary_->size() == 0) ThrowEmptyVocabulary(merged);
   WriteVocabulary();
 }
 
@@ -386,6 +406,7 @@ void TokenizeRun::WriteShards() {
   auto finish = [&] {
     writer->Finish();
     shards_.back().checksum = ChecksumFile(writer->path());
+    shards_.back().bytes = static_cast<int64_t>(std::filesystem::file_size(writer->path()));
     writer.reset();
   };
   for (SpillReader reader(spill_path_); reader.Next(id, local);) {
@@ -453,6 +474,7 @@ nlohmann::json GatherShards(Communicator& comm, const std::vector<ShardRecord>& 
     list.push_back({{"file", s.file},
                     {"documents", s.documents},
                     {"tokens", s.tokens},
+                    {"bytes", s.bytes},
                     {"checksum", Hex(s.checksum)}});
   }
   const std::string text = list.dump();
@@ -464,6 +486,28 @@ nlohmann::json GatherShards(Communicator& comm, const std::vector<ShardRecord>& 
 }
 
 }  // namespace
+
+// Collective (every rank finds the vocabulary empty together): names the
+// inputs and what was skipped, so a mistyped text_field or an empty file shows.
+void TokenizeRun::ThrowEmptyVocabulary(const TermCounter& merged) {
+  const InputCounters total = SumCounters(ctx_.comm, reader_stats_.total);
+  std::string inputs, skipped;
+  for (const auto& path : args_.inputs) inputs += (inputs.empty() ? "" : ", ") + path;
+  for (size_t r = 0; r < kMalformedReasonCount; ++r) {
+    if (total.malformed[r] == 0) continue;
+    skipped += ", " + std::to_string(total.malformed[r]) + " " +
+               std::string(MalformedReasonName(static_cast<MalformedReason>(r)));
+  }
+  if (total.empty_skipped > 0) skipped += ", " + std::to_string(total.empty_skipped) + " empty";
+  throw CollectiveStopError(
+      "the vocabulary is empty after pruning (" + std::to_string(merged.size()) +
+          " candidate terms over " + std::to_string(merged.documents()) + " documents of " +
+          inputs + "; " + std::to_string(total.records) +
+          " records read, skipped: " + (skipped.empty() ? "none" : skipped.substr(2)) +
+          "): check the inputs and tokenize.text_field, or lower vocab.min_df or raise "
+          "vocab.max_df",
+      kExitDataErr);
+}
 
 void TokenizeRun::WriteManifest() {
   const InputCounters total = SumCounters(ctx_.comm, reader_stats_.total);
@@ -562,6 +606,7 @@ int TokenizeRun::Run() {
   timed("vocabulary", &TokenizeRun::BuildVocabulary);
   timed("shards", &TokenizeRun::WriteShards);
   WriteManifest();
+  if (out_folder_) out_folder_->Keep();
   return 0;
 }
 

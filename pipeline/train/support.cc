@@ -1,10 +1,13 @@
 #include "pipeline/train/support.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "libvi/base/errors.h"
 #include "libvi/inference/logistic_normal.h"
@@ -17,14 +20,48 @@
 namespace ntm {
 
 TrainLog::TrainLog(const std::filesystem::path& path, bool enabled)
-    : path_(path), enabled_(enabled) {}
+    : path_(enabled ? RegularOutputTarget(path) : path), enabled_(enabled) {}
+
+void TrainLog::StartFresh() {
+  if (enabled_ && std::filesystem::exists(path_)) WriteFileAtomically(path_, "");
+}
+
+namespace {
+
+// Whether a line of a log being resumed at `step` was written before the checkpoint.
+bool WrittenBeforeCheckpoint(const std::string& line, int64_t step, bool at_epoch_start) {
+  const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) return false;
+  const int64_t at = j["step"].get<int64_t>();
+  // Epoch and validation lines of the checkpoint's own step follow the
+  // checkpoint unless it was written at the end of training.
+  if (at == step && j.value("type", "") != "step") return at_epoch_start;
+  return at <= step;
+}
+
+}  // namespace
+
+void TrainLog::TruncateToCheckpoint(int64_t step, bool at_epoch_start) {
+  if (!enabled_ || !std::filesystem::exists(path_)) return;
+  const std::string log = ReadFileToString(path_);
+  std::istringstream in(log);
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (WrittenBeforeCheckpoint(line, step, at_epoch_start)) kept += line + "\n";
+  }
+  if (kept != log) WriteFileAtomically(path_, kept);  // nothing to cut: no write
+}
 
 void TrainLog::Append(const std::string& json_line) {
   if (!enabled_) return;
   std::ofstream out(path_, std::ios::app);
+  errno = 0;
   out << json_line << '\n';
   out.flush();
-  if (!out) throw IoError("writing " + path_.string() + ": append failed");
+  if (!out) {
+    throw IoError("writing " + path_.string() + ": " +
+                  (errno != 0 ? std::strerror(errno) : "append failed"));
+  }
 }
 
 void TrainLog::Step(const StepReport& r, int64_t epoch, double docs_per_second, double elapsed) {
@@ -164,6 +201,38 @@ TrainProgress ResumeState(const std::string& metadata_json, const std::string& f
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file + ": checkpoint metadata is invalid (" + std::string(e.what()) + ")");
   }
+}
+
+namespace {
+
+template <typename T>
+void NoteChange(std::vector<std::string>& changed, const char* key, const T& checkpoint,
+                const T& config) {
+  if (checkpoint == config) return;
+  std::ostringstream text;
+  text << key << " (checkpoint " << checkpoint << ", config " << config << ")";
+  changed.push_back(text.str());
+}
+
+}  // namespace
+
+std::vector<std::string> ChangedSinceCheckpoint(const Trainer& trainer, const Config& config) {
+  const ModelOptions& m = trainer.model().options();
+  const TrainOptions& t = trainer.options();
+  const auto& c = config.model;
+  std::vector<std::string> changed;
+  NoteChange(changed, "model.num_topics", m.num_topics, c.num_topics);
+  NoteChange(changed, "model.hidden", m.hidden_units, c.hidden);
+  NoteChange<std::string>(changed, "model.decoder",
+                          m.decoder == DecoderKind::kLda ? "lda" : "prodlda", c.decoder);
+  NoteChange(changed, "model.dropout", m.dropout, c.dropout);
+  NoteChange(changed, "model.alpha", m.alpha, c.alpha);
+  NoteChange(changed, "model.decoder_init_scale", m.decoder_init_scale, c.decoder_init_scale);
+  NoteChange(changed, "train.learning_rate", t.adam.learning_rate, config.train.learning_rate);
+  NoteChange(changed, "train.beta1", t.adam.beta1, config.train.beta1);
+  NoteChange(changed, "train.beta2", t.adam.beta2, config.train.beta2);
+  NoteChange(changed, "train.clip_norm", t.clip_norm, config.train.clip_norm);
+  return changed;
 }
 
 void CompareParameterChecksums(Communicator& comm, std::span<const float> params, int64_t step) {

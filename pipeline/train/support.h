@@ -38,7 +38,14 @@ struct ValidationResult {
 // Appends train_log.jsonl lines (rank 0 only; other ranks write nothing).
 class TrainLog {
  public:
+  // OutputError if `path` exists and is not a regular file (written through a link).
   TrainLog(const std::filesystem::path& path, bool enabled);
+  // A fresh run: drops whatever a failed run left in the log.
+  void StartFresh();
+  // A resume from the checkpoint at `step`: drops the lines written after it
+  // (they are written again), so each step appears once. `at_epoch_start`:
+  // the checkpoint is the end of training, its epoch and validation lines kept.
+  void TruncateToCheckpoint(int64_t step, bool at_epoch_start);
   // A training-step line.
   void Step(const StepReport& report, int64_t epoch, double docs_per_second, double elapsed);
   // A validation line.
@@ -71,6 +78,14 @@ std::string CheckpointMetadata(const TrainProgress& state, const Trainer& traine
 // InputError naming `file` if the corpus or vocabulary changed.
 TrainProgress ResumeState(const std::string& metadata_json, const std::string& file,
                           const CorpusLayout& layout, const Config& config);
+
+// The model and optimiser keys of `config` that differ from what the resumed
+// checkpoint was built with ("model.num_topics (checkpoint 20, config 5)", ...).
+// A resume trains the checkpoint's model: these must not change. It honours
+// the schedule keys (train.epochs, lr_decay, lr_decay_patience,
+// early_stopping_patience, checkpoint_every_*, checksum_every_steps,
+// log_every_steps) and log.*.
+std::vector<std::string> ChangedSinceCheckpoint(const Trainer& trainer, const Config& config);
 
 // Stops every rank if the parameters differ between ranks (they must not).
 void CompareParameterChecksums(Communicator& comm, std::span<const float> params, int64_t step);

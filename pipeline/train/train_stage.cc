@@ -51,6 +51,7 @@ class TrainingRun {
  private:
   void StartOrResume();
   int64_t TrainingDocuments();
+  void RefuseChangedModel(const std::filesystem::path& model_path) const;
   std::vector<int64_t> LocalBatch(const Permutation& perm, int64_t batch) const;
   std::optional<StepReport> Step(const Permutation& perm, int64_t batch);
   std::string ValidateAndCheckPlateau();
@@ -107,14 +108,17 @@ void TrainingRun::StartOrResume() {
     const ModelFileContents file = ReadModelFile(model_path);
     state_ = ResumeState(file.metadata_json, model_path.string(), layout_, ctx_.config);
     trainer_ = std::make_unique<Trainer>(Trainer::Deserialize(file.state));
+    RefuseChangedModel(model_path);
     NTM_LOG(kInfo) << "resuming from " << model_path.string() << " at step " << trainer_->step()
                    << " (epoch " << state_.epoch + 1 << ", batch " << state_.next_batch << ")";
+    log_.TruncateToCheckpoint(trainer_->step(), state_.next_batch == 0);
   } else {
     if (!args_.resume && std::filesystem::exists(model_path)) {
       throw OutputError(model_path.string() +
                         " exists: pass --resume to continue, or choose "
                         "another --out");
     }
+    log_.StartFresh();
     const int32_t vocab_size = static_cast<int32_t>(layout_.vocab.pieces.size());
     TrainOptions options = TrainOptionsFrom(ctx_.config);
     options.online.corpus_docs = static_cast<double>(TrainingDocuments());
@@ -132,6 +136,20 @@ int64_t TrainingRun::TrainingDocuments() {
   int64_t held_out[1] = {static_cast<int64_t>(validation_docs_.size())};
   ctx_.comm.AllReduceSum(std::span<int64_t>(held_out));
   return std::max<int64_t>(1, layout_.total_docs - held_out[0]);
+}
+
+// A resume continues the checkpoint's model: a changed shape or optimiser
+// setting would train the old one under a config.yaml that says otherwise.
+void TrainingRun::RefuseChangedModel(const std::filesystem::path& model_path) const {
+  const std::vector<std::string> changed = ChangedSinceCheckpoint(*trainer_, ctx_.config);
+  if (changed.empty()) return;
+  std::string keys;
+  for (const auto& key : changed) keys += (keys.empty() ? "" : ", ") + key;
+  // Every rank reads the same checkpoint and config: they stop together, rank 0 says why.
+  throw CollectiveStopError(model_path.string() + ": --resume cannot change " + keys +
+                                "; train into another --out, or resume with the checkpoint's "
+                                "settings",
+                            kExitUsage);
 }
 
 std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t batch) const {
@@ -301,9 +319,10 @@ void TrainingRun::WriteFinalOutputs() {
 }
 
 int TrainingRun::Run() {
-  std::unique_ptr<FolderLock> lock;  // two runs must never train into one folder
+  std::optional<CreatedFolder> folder;  // removed again if an early failure leaves it empty
+  std::unique_ptr<FolderLock> lock;     // two runs must never train into one folder
   if (ctx_.comm.is_root()) {
-    CreateDirectories(out_);
+    folder.emplace(out_);
     lock = std::make_unique<FolderLock>(out_);
   }
   ctx_.comm.Barrier();
@@ -324,6 +343,7 @@ int TrainingRun::Run() {
   progress_->Finish();
   log_.Stop(stop_reason, trainer_->step(), state_.epoch);
   WriteFinalOutputs();
+  if (folder) folder->Keep();
   NTM_LOG(kInfo) << "train: stopped after " << trainer_->step() << " steps (" << state_.epoch
                  << " epochs): " << stop_reason;
   NTM_LOG(kInfo) << "train: best validation ELBO/token " << state_.best_validation << "; model in "

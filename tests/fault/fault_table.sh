@@ -22,7 +22,7 @@ for a in "$@"; do
 done
 build=${NTM_BUILD_DIR:-build-tests}
 jobs=${NTM_JOBS:-1}
-tests=(fault_corrupt_inputs fault_hostile_text fault_signals fault_disk_full)
+tests=(fault_corrupt_inputs fault_hostile_text fault_signals fault_disk_full fault_hostile_user)
 
 mkdir -p "$build"
 if [[ ! -f $build/CMakeCache.txt ]]; then

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "libvi/base/errors.h"
 
@@ -53,26 +54,30 @@ class PlainStream final : public ByteStream {
   int fd_;
 };
 
+// gzip through zlib's inflate rather than gzread: gzread silently ignores
+// bytes after the last gzip member, and a .gz with trailing garbage (a file
+// appended to, or two files mixed up) must be an error, not a quiet success.
+// Concatenated members (gzip a >> f; gzip b >> f) are read one after another.
 class GzipStream final : public ByteStream {
  public:
-  GzipStream(std::string path, int fd) : ByteStream(std::move(path)) {
-    gz_ = gzdopen(fd, "rb");
-    if (gz_ == nullptr) {
-      ::close(fd);
+  GzipStream(std::string path, int fd) : ByteStream(std::move(path)), fd_(fd), in_(1 << 18) {
+    if (inflateInit2(&z_, 15 + 16) != Z_OK) {
+      ::close(fd_);
       throw IoError("cannot start gzip decoding of " + this->path());
     }
-    gzbuffer(gz_, 1 << 18);
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  ~GzipStream() override { gzclose_r(gz_); }
+  ~GzipStream() override {
+    inflateEnd(&z_);
+    ::close(fd_);
+  }
   size_t Read(char* buffer, size_t n) override {
-    const int got = gzread(gz_, buffer, static_cast<unsigned>(std::min<size_t>(n, INT_MAX / 2)));
-    int code = Z_OK;
-    const char* message = gzerror(gz_, &code);
-    if (got < 0 || (code != Z_OK && code != Z_STREAM_END)) {
-      if (code == Z_ERRNO) throw IoError("reading " + path() + ": " + std::strerror(errno));
-      throw InputError(path() + ": corrupt or truncated gzip data (" + message + ")");
+    const auto wanted = static_cast<uInt>(std::min<size_t>(n, INT_MAX / 2));
+    z_.next_out = reinterpret_cast<Bytef*>(buffer);
+    z_.avail_out = wanted;
+    while (z_.avail_out == wanted && Step()) {
     }
-    return static_cast<size_t>(got);
+    return wanted - z_.avail_out;
   }
   void Seek(int64_t) override {
     throw ConfigError(path() + ": a gzip file cannot be read from a byte offset");
@@ -80,7 +85,51 @@ class GzipStream final : public ByteStream {
   bool compressed() const override { return true; }
 
  private:
-  gzFile gz_ = nullptr;
+  // One inflate call (or the start of the next member); false at the end.
+  bool Step() {
+    if (z_.avail_in < 2 && !at_eof_) Fill();
+    if (!in_member_) {
+      if (z_.avail_in == 0) return false;  // ended after a whole member
+      if (z_.avail_in < 2 || z_.next_in[0] != 0x1f || z_.next_in[1] != 0x8b) {
+        throw InputError(path() + ": data after the end of the gzip stream (from byte " +
+                         std::to_string(consumed()) + " of the file)");
+      }
+      in_member_ = true;
+    }
+    if (z_.avail_in == 0) Corrupt("unexpected end of file");
+    const int rc = inflate(&z_, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      in_member_ = false;
+      inflateReset(&z_);
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      Corrupt(z_.msg != nullptr ? z_.msg : "inflate error");
+    }
+    return true;
+  }
+  // Moves the unread input to the front and reads more behind it.
+  void Fill() {
+    if (z_.avail_in > 0) std::memmove(in_.data(), z_.next_in, z_.avail_in);
+    for (;;) {
+      const ssize_t got = ::read(fd_, in_.data() + z_.avail_in, in_.size() - z_.avail_in);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw IoError("reading " + path() + ": " + std::strerror(errno));
+      at_eof_ = got == 0;
+      read_ += got;
+      z_.avail_in += static_cast<uInt>(got);
+      z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+      return;
+    }
+  }
+  int64_t consumed() const { return read_ - z_.avail_in; }
+  [[noreturn]] void Corrupt(const std::string& what) const {
+    throw InputError(path() + ": corrupt or truncated gzip data (" + what + ")");
+  }
+
+  int fd_;
+  std::vector<char> in_;
+  z_stream z_{};
+  int64_t read_ = 0;
+  bool at_eof_ = false, in_member_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -158,7 +160,7 @@ void CheckInputsReadable(const std::vector<std::string>& paths) {
       for (const fs::path& rel : ListTextFiles(path)) {
         const std::string file = (fs::path(path) / rel).string();
         if (::access(file.c_str(), R_OK) != 0) {
-          throw MissingInputError("cannot read input " + file);
+          throw MissingInputError("cannot read input " + file + ": " + std::strerror(errno));
         }
       }
       continue;

@@ -20,7 +20,7 @@ bool IsBlank(std::string_view text) {
 std::string RecordLocation(std::string_view file, int64_t line, int64_t offset) {
   std::string where(file);
   if (line > 0) return where + ":" + std::to_string(line);
-  return where + " (byte " + std::to_string(offset) + ")";
+  return where + " (byte offset " + std::to_string(offset) + ")";
 }
 
 bool IsUsableId(std::string_view id) {

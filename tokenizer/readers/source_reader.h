@@ -34,7 +34,7 @@ class SourceReader : public DocumentReader {
   std::string scratch_;  // reused by UTF-8 repair
 };
 
-// Location prefix of messages: "<file>:<line>" or "<file> (byte N)" when the
+// Location prefix of messages: "<file>:<line>" or "<file> (byte offset N)" when the
 // line is unknown.
 std::string RecordLocation(std::string_view file, int64_t line, int64_t offset);
 

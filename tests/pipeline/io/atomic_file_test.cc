@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <optional>
@@ -85,14 +86,38 @@ TEST(AtomicFileWriterTest, MissingFolderIsOutputErrorNamingTheFile) {
 
 TEST(AtomicFileWriterTest, FailedRenameIsOutputErrorAndLeavesNoTemporaryFile) {
   TempDir dir;
-  std::filesystem::create_directories(dir / "taken" / "child");  // rename onto it fails
   {
     AtomicFileWriter writer(dir / "taken");
     writer.Write("data");
+    // A folder appears under the name while writing: the rename onto it fails.
+    std::filesystem::create_directories(dir / "taken" / "child");
     const std::string message = ErrorMessage<OutputError>([&] { writer.Commit(); });
     EXPECT_TRUE(Contains(message, "taken")) << message;
   }
   EXPECT_EQ(ListNames(dir.path()), std::vector<std::string>{"taken"});
+}
+
+TEST(AtomicFileWriterTest, RefusesAFolderOrFifoAndCreatesNoTemporaryBesideIt) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "folder");
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  for (const std::string name : {"folder", "fifo"}) {
+    const std::string message =
+        ErrorMessage<OutputError>([&] { AtomicFileWriter writer(dir / name); });
+    EXPECT_TRUE(Contains(message, name) && Contains(message, "not a regular file")) << message;
+  }
+  EXPECT_EQ(ListNames(dir.path()), (std::vector<std::string>{"fifo", "folder"}));
+  EXPECT_TRUE(std::filesystem::is_fifo(dir / "fifo"));
+}
+
+TEST(AtomicFileWriterTest, WritesThroughASymbolicLink) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "real");
+  std::filesystem::create_symlink("real/target.txt", dir / "link.txt");
+  WriteFileAtomically(dir / "link.txt", "through\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(ReadBytes(dir / "real" / "target.txt"), "through\n");
+  EXPECT_EQ(ListNames(dir.path() / "real"), std::vector<std::string>{"target.txt"});
 }
 
 TEST(AtomicFileWriterTest, UseAfterCommitIsALogicError) {

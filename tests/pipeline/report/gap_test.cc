@@ -18,6 +18,9 @@ TEST(ReportGapTest, ComputesTheGapFromPerDocumentElbos) {
   Fixture f;
   const std::vector<double> lnvi = {-890, -945, -990, -796, -695, -1190};  // gaps 10 5 10 4 5 10
   WriteNpyVector(f.p2 / "elbo-ln-vi.npy", lnvi);
+  json timings = json::parse(ReadBytes(f.p2 / "timings.json"));  // ln-vi ran in this run too
+  timings["methods"]["ln-vi"] = timings["methods"]["refined"];
+  WriteBytes(f.p2 / "timings.json", timings.dump());
   WriteBytes(f.p2 / "config.yaml", "score:\n  refine_steps: 5\n");
   RunReportOn({f.p2.string()}, f.out);
   const json report = json::parse(ReadBytes(f.out / "report.json"));

@@ -402,8 +402,8 @@ TEST_F(TokenizeE2e, MalformedRecordWithOnErrorFailExits65NamingFileAndLine) {
                              "--set tokenize.on_error=fail");
     EXPECT_EQ(r2.exit_code, 65) << r2.output;
     const bool names_line = r2.output.find(where) != std::string::npos;
-    const bool names_offset =
-        r2.output.find(input + " (byte " + std::to_string(offset) + ")") != std::string::npos;
+    const bool names_offset = r2.output.find(input + " (byte offset " + std::to_string(offset) +
+                                             ")") != std::string::npos;
     EXPECT_TRUE(names_line || names_offset)
         << "expected " << where << " or byte " << offset << " in\n"
         << r2.output;
