@@ -203,7 +203,8 @@ double Cosine(const std::vector<double>& a, const MatrixX<float>& beta, int row)
 // Trains on a synthetic LDA corpus; returns reconstruction nats per token
 // per epoch and the number of true topics matched by a learned topic with
 // cosine above `threshold`.
-std::pair<std::vector<double>, int> TrainOnSyntheticLda(bool exact, double threshold) {
+std::pair<std::vector<double>, int> TrainOnSyntheticLda(
+    bool exact, double threshold, TopicUpdate update = TopicUpdate::kGradient) {
   const testing::LdaTestCorpus corpus = testing::MakeLdaCorpus(1000, 150, 5, 80, 0.3, 3);
   const BowView docs = corpus.docs.view();
   ModelOptions mo = SmallModel(DecoderKind::kLda, 150);
@@ -211,6 +212,8 @@ std::pair<std::vector<double>, int> TrainOnSyntheticLda(bool exact, double thres
   mo.hidden_units = 50;
   TrainOptions to;
   to.adam.learning_rate = 0.01;  // few steps: a faster rate than AVITM's 0.002
+  to.topic_update = update;
+  to.online.corpus_docs = 1000;
   Trainer trainer(mo, to);
   ReduceBuffer buffer = trainer.NewReduceBuffer();
   trainer.AccumulateBatchNormStats(docs.rows(0, 100), buffer);
@@ -248,6 +251,52 @@ TEST(TrainerTest, LearnsSyntheticLdaTopicsWithExactBatchNorm) {
   EXPECT_GT(per_token.front(), 4.95);
   EXPECT_LT(per_token.back(), 4.6);
   EXPECT_EQ(recovered, 5) << "true topics matched by a learned topic with cosine > 0.95";
+}
+
+// Online VB's topics are classical LDA's: the true topics come back, with
+// fewer nats per token than the gradient reaches in the same 300 steps.
+TEST(TrainerTest, OnlineVbLearnsSyntheticLdaTopics) {
+  const auto [per_token, recovered] = TrainOnSyntheticLda(true, 0.95, TopicUpdate::kOnlineVb);
+  EXPECT_LT(per_token.back(), 4.6);
+  EXPECT_EQ(recovered, 5) << "true topics matched by a learned topic with cosine > 0.95";
+}
+
+// Online VB: Adam never moves the topic logits; FreezeTopics stops their
+// updates and survives serialisation; the encoder keeps learning.
+TEST(TrainerTest, OnlineVbTopicsMoveOnlyByTheirOwnRuleAndFreeze) {
+  const testing::LdaTestCorpus corpus = testing::MakeLdaCorpus(300, 60, 3, 40, 0.3, 5);
+  const BowView docs = corpus.docs.view();
+  ModelOptions mo = SmallModel(DecoderKind::kLda, 60);
+  mo.num_topics = 3;
+  TrainOptions to;
+  to.topic_update = TopicUpdate::kOnlineVb;
+  to.online.corpus_docs = 300;
+  Trainer trainer(mo, to);
+  ReduceBuffer buffer = trainer.NewReduceBuffer();
+  const auto step = [&](Trainer& t) {
+    buffer.Clear();
+    t.AccumulateExactGradients(docs.rows(0, 100), [](std::span<float>) {}, buffer);
+    return t.ApplyStep(buffer);
+  };
+  const auto logits = [](const Trainer& t) {
+    const auto w = t.model().const_views().dec_w;
+    return std::vector<float>(w.data(), w.data() + w.size());
+  };
+  const std::vector<float> before = logits(trainer);
+  const StepReport first = step(trainer);
+  EXPECT_NE(logits(trainer), before) << "the M-step updates the topics";
+  EXPECT_TRUE(std::isfinite(first.gradient_norm));
+  trainer.FreezeTopics();
+  Trainer restored = Trainer::Deserialize(trainer.Serialize());
+  EXPECT_TRUE(restored.topics_frozen());
+  EXPECT_FALSE(restored.UpdatingTopics());
+  const std::vector<float> frozen = logits(restored);
+  const auto enc = restored.model().const_views().enc1_w;
+  const std::vector<float> encoder(enc.data(), enc.data() + enc.size());
+  step(restored);
+  EXPECT_EQ(logits(restored), frozen) << "frozen topics stay put";
+  const auto enc_after = restored.model().const_views().enc1_w;
+  EXPECT_NE(std::vector<float>(enc_after.data(), enc_after.data() + enc_after.size()), encoder);
 }
 
 // The one-reduction scheme (previous batch's statistics, constant in the
