@@ -425,7 +425,7 @@ TEST_F(HostileUser, SavedConfigPutsEachCommentBesideItsKey) {
   const size_t at = yaml.find("\n  epochs:");
   ASSERT_NE(at, std::string::npos) << yaml;
   const std::string line = yaml.substr(at + 1, yaml.find('\n', at + 1) - at - 1);
-  EXPECT_NE(line.find("# passes over the data"), std::string::npos) << line;
+  EXPECT_NE(line.find("# cap on passes over the training documents"), std::string::npos) << line;
   EXPECT_EQ(RunCommand(kNtm + " train --config " + P("model-a/config.yaml") + " --corpus " +
                        P("corpus-a") + " --out " + P("m-saved") + " --set train.epochs=1")
                 .exit_code,
