@@ -50,7 +50,7 @@ int WordEditDistance(std::string_view a, std::string_view b) {
 
 OovMapper::OovMapper(std::string_view piece_model, const Vocabulary& vocabulary,
                      const OovMapperOptions& options)
-    : model_(piece_model, MapperPieceOptions()), vocabulary_(vocabulary), options_(options) {
+    : model_(piece_model, MapperPieceOptions()), options_(options) {
   ValidateOovMapperOptions(options);
   sorted_.reserve(static_cast<size_t>(vocabulary.size()));
   for (int32_t id = 0; id < vocabulary.size(); ++id) {

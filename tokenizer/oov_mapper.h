@@ -45,7 +45,8 @@ void ValidateOovMapperOptions(const OovMapperOptions& options);
 // Maps out-of-vocabulary words to vocabulary ids. One instance per thread.
 class OovMapper {
  public:
-  // `vocabulary` must outlive the mapper; InputError if the model bytes are not a model.
+  // `vocabulary` must outlive the mapper (its terms are viewed, not copied);
+  // InputError if the model bytes are not a model.
   OovMapper(std::string_view piece_model, const Vocabulary& vocabulary,
             const OovMapperOptions& options = {});
 
@@ -58,7 +59,6 @@ class OovMapper {
   int32_t BestMatch(std::string_view stem, std::string_view word) const;
 
   PieceModel model_;
-  const Vocabulary& vocabulary_;
   OovMapperOptions options_;
   std::vector<std::pair<std::string_view, int32_t>> sorted_;  // (term, id) by term
   std::vector<std::string_view> pieces_;
