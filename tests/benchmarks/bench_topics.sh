@@ -82,7 +82,7 @@ PY
   ) || { echo "$name K$k: completion split differs from score's"; return 1; }
   "$python" "$repo/tests/benchmarks/topic_quality_peer.py" "$work/$name/bow" "$k" \
     --table "ntm $name K$k (classical)" --ntm-ppl "${ppl%% *}" --ntm-seconds "$seconds" "$dir/model"
-  echo "  ntm amortized completion perplexity: ${ppl##* }"
+  printf "  ntm amortized completion perplexity: %.1f\n" "${ppl##* }"
 }
 
 if [[ $table -eq 1 ]]; then
