@@ -25,7 +25,8 @@
 #   --variant  replaces the default variants (repeatable): a name, "|", then --set flags
 #   --sklearn-iter  iterations of scikit-learn's batch LDA (default 100; 0 skips it)
 # Environment: NTM (default build/pipeline/ntm), PYTHON (default /usr/bin/python3,
-#   needs python3-sklearn python3-scipy), MPIRUN (default mpirun --oversubscribe
+#   needs python3-sklearn python3-scipy, and python3-gensim for --table), NTM_SHARED_DATA
+#   (default /work/shared/data, --table corpora), MPIRUN (default mpirun --oversubscribe
 #   [--allow-run-as-root]).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,7 +49,7 @@ while [[ $# -gt 0 ]]; do
     --work) work=$2 ;;
     --sklearn-iter) sklearn_iter=$2 ;;
     --variant) variants+=("$2") ;;
-    *) sed -n '11,29p' "$0" >&2; exit 64 ;;
+    *) sed -n '11,31p' "$0" >&2; exit 64 ;;
   esac
   shift 2
 done
