@@ -105,11 +105,15 @@ void AddReport(CLI::App& app, StageRunner& run) {
   cmd->callback([&run] { run = [](StageContext& c) { return RunReport(c, a); }; });
 }
 
-void AddExportBow(CLI::App& app, StageRunner& run) {
+void AddExportBow(CLI::App& app, CommonFlags& flags, StageRunner& run) {
   static ExportBowArgs a;
   auto* cmd = app.add_subcommand("export-bow", "corpus -> bow.mtx, vocab.txt, doc_ids.txt");
   cmd->add_option("--corpus", a.corpus_dir, "corpus folder written by tokenize")->required();
   cmd->add_option("--out", a.out_dir, "folder to write")->required();
+  cmd->add_flag("--completion-split", a.completion_split,
+                "also write completion-{observed,heldout}.mtx: the documents `ntm score` holds out "
+                "(score.heldout_fraction, score.seed of --config) split as it splits them");
+  AddConfigFlags(cmd, flags, false);
   cmd->callback([&run] { run = [](StageContext& c) { return RunExportBow(c, a); }; });
 }
 
@@ -235,7 +239,7 @@ int RunCli(int argc, char** argv) {
   AddTrain(app, flags, run);
   AddScore(app, flags, run);
   AddReport(app, run);
-  AddExportBow(app, run);
+  AddExportBow(app, flags, run);
   AddSynth(app, run);
   AddVersion(app, run);
   try {

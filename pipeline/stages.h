@@ -52,10 +52,12 @@ struct ReportArgs {
 };
 int RunReport(StageContext& ctx, const ReportArgs& args);
 
-// `ntm export-bow --corpus CORPUS_DIR --out DIR`
+// `ntm export-bow --corpus CORPUS_DIR --out DIR
+//    [--completion-split [--config C.yaml] [--set score.seed=S]]`
 struct ExportBowArgs {
   std::string corpus_dir;
   std::string out_dir;
+  bool completion_split = false;  // also write score's completion documents, split in halves
 };
 int RunExportBow(StageContext& ctx, const ExportBowArgs& args);
 

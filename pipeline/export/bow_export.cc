@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "libvi/base/errors.h"
+#include "libvi/metrics.h"
+#include "pipeline/corpus/completion_split.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/shard.h"
 
@@ -103,6 +105,74 @@ BowExportSummary ExportBow(std::span<const std::filesystem::path> shards,
   ids.Commit();
   WriteVocabTxt(out_dir / "vocab.txt", vocab);
   return summary;
+}
+
+// ---- completion split ----
+
+namespace {
+
+// One .mtx file built in memory (held-out documents are a small share).
+struct MtxBody {
+  std::string text;
+  int64_t entries = 0;
+  int64_t tokens = 0;
+
+  void Append(const DocView& doc, int64_t row) {
+    for (size_t i = 0; i < doc.terms.size(); ++i) {
+      text += std::to_string(row) + ' ' + std::to_string(int64_t{doc.terms[i]} + 1) + ' ' +
+              std::to_string(doc.counts[i]) + '\n';
+      tokens += doc.counts[i];
+    }
+    entries += static_cast<int64_t>(doc.terms.size());
+  }
+  void Write(const std::filesystem::path& path, int64_t rows, int64_t cols) const {
+    WriteFileAtomically(path, std::string(kMatrixMarketBanner) +
+                                  "\n% rows: completion-doc-ids.txt order; columns: vocab.txt\n" +
+                                  std::to_string(rows) + " " + std::to_string(cols) + " " +
+                                  std::to_string(entries) + "\n" + text);
+  }
+};
+
+// Appends one shard's held-out documents, split in halves, to the three files.
+void SplitShard(const ShardReader& shard, double fraction, uint64_t seed, MtxBody* observed,
+                MtxBody* heldout, std::string* ids, int64_t* rows) {
+  const BowView bow = shard.bow();
+  const std::vector<int64_t> picked = CompletionDocumentIndices(bow, fraction, seed);
+  const BowMatrix docs = SelectCompletionDocuments(bow, fraction, seed);
+  const DocumentHalves halves = SplitDocumentHalves(docs.view(), seed);
+  const BowView first = halves.first.view(), second = halves.second.view();
+  for (size_t i = 0; i < picked.size(); ++i) {
+    const int64_t d = static_cast<int64_t>(i);
+    ++*rows;
+    observed->Append(first.doc(d), *rows);
+    heldout->Append(second.doc(d), *rows);
+    *ids += shard.doc_id(picked[i]);
+    *ids += '\n';
+  }
+}
+
+}  // namespace
+
+CompletionSplitSummary ExportCompletionSplit(std::span<const std::filesystem::path> shards,
+                                             int64_t vocab_size,
+                                             const std::filesystem::path& out_dir,
+                                             double heldout_fraction, uint64_t score_seed,
+                                             std::optional<uint64_t> vocab_checksum) {
+  PlanExport(shards, vocab_size, &vocab_checksum);
+  const ShardReadOptions options{.verify_checksum = true,
+                                 .expected_vocab_checksum = vocab_checksum};
+  MtxBody observed, heldout;
+  std::string ids;
+  int64_t rows = 0;
+  for (const auto& path : shards) {
+    const ShardReader shard(path, options);
+    SplitShard(shard, heldout_fraction, score_seed, &observed, &heldout, &ids, &rows);
+  }
+  CreateDirectories(out_dir);
+  observed.Write(out_dir / "completion-observed.mtx", rows, vocab_size);
+  heldout.Write(out_dir / "completion-heldout.mtx", rows, vocab_size);
+  WriteFileAtomically(out_dir / "completion-doc-ids.txt", ids);
+  return {rows, observed.tokens, heldout.tokens};
 }
 
 // ---- strict reader ----

@@ -34,6 +34,25 @@ BowExportSummary ExportBow(std::span<const std::filesystem::path> shards,
                            std::span<const std::string> vocab, const std::filesystem::path& out_dir,
                            std::optional<uint64_t> vocab_checksum = std::nullopt);
 
+// What ExportCompletionSplit wrote.
+struct CompletionSplitSummary {
+  int64_t documents = 0;        // rows of both .mtx files, lines of completion-doc-ids.txt
+  int64_t observed_tokens = 0;  // Σ counts of completion-observed.mtx (θ is inferred from these)
+  int64_t heldout_tokens = 0;   // Σ counts of completion-heldout.mtx (these are scored)
+};
+
+// Writes to `out_dir` the documents `ntm score` holds out for document
+// completion (SelectCompletionDocuments with score.heldout_fraction and
+// score.seed), split in halves exactly as score splits them
+// (SplitDocumentHalves with score.seed): completion-observed.mtx and
+// completion-heldout.mtx (rows = those documents in corpus order, columns as
+// bow.mtx) and completion-doc-ids.txt. Shards are checked as by ExportBow.
+CompletionSplitSummary ExportCompletionSplit(std::span<const std::filesystem::path> shards,
+                                             int64_t vocab_size,
+                                             const std::filesystem::path& out_dir,
+                                             double heldout_fraction, uint64_t score_seed,
+                                             std::optional<uint64_t> vocab_checksum);
+
 // A MatrixMarket "coordinate integer general" matrix.
 struct MatrixMarketMatrix {
   int64_t rows = 0;

@@ -16,6 +16,13 @@ int RunExportBow(StageContext& ctx, const ExportBowArgs& args) {
       ExportBow(layout.shards, layout.vocab.pieces, args.out_dir, layout.vocab.checksum);
   NTM_LOG(kInfo) << "export-bow: " << s.documents << " documents x " << s.terms << " terms ("
                  << s.entries << " entries) into " << args.out_dir;
+  if (!args.completion_split) return 0;
+  const ScoreConfig& score = ctx.config.score;
+  const CompletionSplitSummary c =
+      ExportCompletionSplit(layout.shards, s.terms, args.out_dir, score.heldout_fraction,
+                            score.seed, layout.vocab.checksum);
+  NTM_LOG(kInfo) << "export-bow: completion split of " << c.documents << " documents ("
+                 << c.observed_tokens << " observed, " << c.heldout_tokens << " held-out tokens)";
   return 0;
 }
 

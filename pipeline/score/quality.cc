@@ -6,6 +6,7 @@
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/config/method_names.h"
 #include "pipeline/corpus/batch_plan.h"
+#include "pipeline/corpus/completion_split.h"
 #include "pipeline/io/model_file.h"
 
 namespace ntm {
@@ -90,17 +91,8 @@ void QualityAccumulator::AddGap(const std::vector<MethodResult>& results) {
 // Document completion on the held-out share of the chunk (chosen by id hash).
 void QualityAccumulator::AddCompletion(const BowView& docs) {
   if (methods_.topics().empty() || config_.score.heldout_fraction <= 0) return;
-  BowMatrix held_out(docs.vocab_size);
-  for (int64_t d = 0; d < docs.num_docs(); ++d) {
-    const DocView doc = docs.doc(d);
-    uint32_t tokens = 0;
-    for (uint32_t c : doc.counts) tokens += c;
-    if (tokens < 2 || !IsValidationDocument(doc.key, config_.score.heldout_fraction,
-                                            config_.score.seed ^ 0xC0FFEE)) {
-      continue;
-    }
-    held_out.AddDocument(doc.terms, doc.counts, doc.key);
-  }
+  const BowMatrix held_out =
+      SelectCompletionDocuments(docs, config_.score.heldout_fraction, config_.score.seed);
   if (held_out.num_docs() == 0) return;
   const TopicsView topics{NumTopics(model_), model_.options().vocab_size, methods_.topics()};
   for (size_t m = 0; m < methods_.size(); ++m) {
@@ -191,6 +183,7 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
     if (s[4] > 0) {
       j["completion_perplexity"] = std::exp(-s[3] / s[4]);
       j["completion_documents"] = static_cast<int64_t>(s[5]);
+      j["completion_tokens"] = static_cast<int64_t>(s[4]);
     }
     methods[methods_.name(m)] = j;
   }

@@ -8,6 +8,14 @@
 # recomputes NPMI/diversity from topics.npy (a cross-check) and fits
 # scikit-learn's LatentDirichletAllocation with the same K.
 #
+# With --table (issue 13), instead: for each corpus of --corpora (names under
+# /work/shared/data, default "mtsamples medquad") and each K of --ks (default
+# "20 50"), ntm at configs/default.yaml (only model.num_topics set; train on 1
+# rank, timed), scikit-learn online LDA and gensim LdaModel on the bag-of-words
+# of `ntm export-bow --completion-split`: NPMI, diversity, near-duplicate pairs,
+# document-completion perplexity on score's held-out halves, train seconds.
+#   tests/benchmarks/bench_topics.sh --table [--corpora "mtsamples"] [--ks "20"] [--work DIR]
+#
 # Usage: tests/benchmarks/bench_topics.sh [--input FILE] [--config C.yaml] [--topics K]
 #          [--epochs E] [--ranks P] [--work DIR] [--sklearn-iter N] [--variant "NAME|--set k=v ..."]...
 #   --input    raw notes (default: the bundled MedQuAD sample)
@@ -17,7 +25,8 @@
 #   --variant  replaces the default variants (repeatable): a name, "|", then --set flags
 #   --sklearn-iter  iterations of scikit-learn's batch LDA (default 100; 0 skips it)
 # Environment: NTM (default build/pipeline/ntm), PYTHON (default /usr/bin/python3,
-#   needs python3-sklearn python3-scipy), MPIRUN (default mpirun --oversubscribe
+#   needs python3-sklearn python3-scipy, and python3-gensim for --table), NTM_SHARED_DATA
+#   (default /work/shared/data, --table corpora), MPIRUN (default mpirun --oversubscribe
 #   [--allow-run-as-root]).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,9 +34,13 @@ ntm=${NTM:-$repo/build/pipeline/ntm}
 python=${PYTHON:-/usr/bin/python3}
 input=$repo/tests/data/medquad-sample.jsonl.gz config=$repo/configs/demo.yaml
 topics='' epochs='' ranks=2 work='' sklearn_iter=100
-variants=()
+variants=() table=0 corpora="mtsamples medquad" ks="20 50"
+data=${NTM_SHARED_DATA:-/work/shared/data}
 while [[ $# -gt 0 ]]; do
   case $1 in
+    --table) table=1; shift; continue ;;
+    --corpora) corpora=$2 ;;
+    --ks) ks=$2 ;;
     --input) input=$2 ;;
     --config) config=$2 ;;
     --topics) topics=$2 ;;
@@ -36,10 +49,60 @@ while [[ $# -gt 0 ]]; do
     --work) work=$2 ;;
     --sklearn-iter) sklearn_iter=$2 ;;
     --variant) variants+=("$2") ;;
-    *) sed -n '11,22p' "$0" >&2; exit 64 ;;
+    *) sed -n '11,31p' "$0" >&2; exit 64 ;;
   esac
   shift 2
 done
+[[ -n $work ]] || work=$(mktemp -d)
+mkdir -p "$work"
+mpirun_cmd=${MPIRUN:-mpirun --oversubscribe}
+[[ $(id -u) -eq 0 && -z ${MPIRUN:-} ]] && mpirun_cmd+=" --allow-run-as-root"
+read -r -a mpi <<<"$mpirun_cmd -np $ranks"
+
+# --table: one corpus and K, ntm then the peers (all single-threaded).
+table_row() {
+  local name=$1 k=$2 dir=$work/$1/k$2 default=$repo/configs/default.yaml
+  rm -rf "$dir" && mkdir -p "$dir"
+  local start
+  start=$(date +%s.%N)
+  "$ntm" train --config "$default" --corpus "$work/$name/corpus" --out "$dir/model" \
+    --set "model.num_topics=$k" >"$dir/train.log" 2>&1 || { echo "$name K$k: train failed"; return 1; }
+  local seconds
+  seconds=$("$python" -c "print($(date +%s.%N) - $start)")
+  "${mpi[@]}" "$ntm" score --config "$default" --model "$dir/model" --corpus "$work/$name/corpus" \
+    --out "$dir/scores" --methods amortized,classical >"$dir/score.log" 2>&1 || { echo "$name K$k: score failed"; return 1; }
+  local ppl
+  ppl=$("$python" - "$dir/scores/quality.json" "$work/$name/bow/completion-doc-ids.txt" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["methods"]
+exported = sum(1 for _ in open(sys.argv[2]))
+if m["classical"]["completion_documents"] != exported:
+    sys.exit(f"completion documents: score {m['classical']['completion_documents']}, export {exported}")
+print(m["classical"]["completion_perplexity"], m["amortized"]["completion_perplexity"])
+PY
+  ) || { echo "$name K$k: completion split differs from score's"; return 1; }
+  "$python" "$repo/tests/benchmarks/topic_quality_peer.py" "$work/$name/bow" "$k" \
+    --table "ntm $name K$k (classical)" --ntm-ppl "${ppl%% *}" --ntm-seconds "$seconds" "$dir/model"
+  printf "  ntm amortized completion perplexity: %.1f\n" "${ppl##* }"
+}
+
+if [[ $table -eq 1 ]]; then
+  export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+  echo "== issue-13 table: configs/default.yaml, ntm train on 1 rank, peers single-threaded, work $work"
+  printf '%-34s %7s %9s %5s %10s %8s\n' model NPMI diversity dups ppl train-s
+  for name in $corpora; do
+    mkdir -p "$work/$name"
+    if [[ ! -f $work/$name/corpus/manifest.json ]]; then
+      "${mpi[@]}" "$ntm" tokenize --config "$repo/configs/default.yaml" --input "$data/$name.jsonl" \
+        --out "$work/$name/corpus" >"$work/$name/tokenize.log" 2>&1
+    fi
+    "$ntm" export-bow --corpus "$work/$name/corpus" --out "$work/$name/bow" --completion-split \
+      --config "$repo/configs/default.yaml" >"$work/$name/export.log" 2>&1
+    for k in $ks; do table_row "$name" "$k"; done
+  done
+  exit 0
+fi
+
 if [[ ${#variants[@]} -eq 0 ]]; then
   variants=(
     "init 0.1, lr 0.002 (default)|--set model.decoder_init_scale=0.1 --set train.learning_rate=0.002"
@@ -51,11 +114,6 @@ if [[ ${#variants[@]} -eq 0 ]]; then
     "prodlda, lr 0.002|--set model.decoder=prodlda --set train.learning_rate=0.002"
   )
 fi
-[[ -n $work ]] || work=$(mktemp -d)
-mkdir -p "$work"
-mpirun_cmd=${MPIRUN:-mpirun --oversubscribe}
-[[ $(id -u) -eq 0 && -z ${MPIRUN:-} ]] && mpirun_cmd+=" --allow-run-as-root"
-read -r -a mpi <<<"$mpirun_cmd -np $ranks"
 common=()
 [[ -n $topics ]] && common+=(--set "model.num_topics=$topics")
 [[ -n $epochs ]] && common+=(--set "train.epochs=$epochs")

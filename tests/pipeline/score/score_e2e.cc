@@ -9,6 +9,7 @@
 //    with more steps;
 //  - raw --input scoring with the model bundle equals scoring the tokenized corpus;
 //  - timings.json holds the documented fields;
+//  - export-bow --completion-split writes the documents and halves score uses;
 //  - a prodlda model refuses classical VI (exit 64) but scores amortized;
 //  - a corpus with another vocabulary is refused (exit 65, naming vocab.tsv).
 #include <gtest/gtest.h>
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/export/bow_export.h"
 #include "pipeline/io/npy.h"
 #include "tests/util/run_command.h"
 
@@ -138,6 +140,50 @@ TEST_F(ScoreE2e, OutputsAreByteIdenticalForEveryRankCount) {
     for (int p : {2, 3}) {
       EXPECT_TRUE(ReadFile(fs::path(Scores(p)) / f) == reference) << f << " differs at P=" << p;
     }
+  }
+}
+
+// Σ values of each row (1-based) of a MatrixMarket matrix.
+std::vector<int64_t> RowSums(const MatrixMarketMatrix& m) {
+  std::vector<int64_t> sums(m.rows + 1, 0);
+  for (size_t e = 0; e < m.value.size(); ++e) sums[m.row[e]] += m.value[e];
+  return sums;
+}
+
+// `export-bow --completion-split` writes the documents and halves score uses:
+// as many documents and held-out tokens as quality.json counts, and each
+// document's halves add up to its row of bow.mtx.
+TEST_F(ScoreE2e, CompletionSplitExportMatchesScore) {
+  ASSERT_EQ(scores_[1].exit_code, 0) << scores_[1].output;
+  const fs::path bow = *dir_ / "bow-split";
+  const auto r = RunCommand(kNtm + " export-bow --completion-split --corpus " + Corpus() +
+                            " --out " + bow.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json q = json::parse(ReadFile(fs::path(Scores(1)) / "quality.json"));
+  const auto ids = Lines(ReadFile(bow / "completion-doc-ids.txt"));
+  const MatrixMarketMatrix observed = ReadMatrixMarket(bow / "completion-observed.mtx");
+  const MatrixMarketMatrix heldout = ReadMatrixMarket(bow / "completion-heldout.mtx");
+  const MatrixMarketMatrix all = ReadMatrixMarket(bow / "bow.mtx");
+  ASSERT_GT(ids.size(), 5u);
+  EXPECT_EQ(observed.rows, static_cast<int64_t>(ids.size()));
+  EXPECT_EQ(heldout.rows, observed.rows);
+  EXPECT_EQ(heldout.cols, all.cols);
+  const std::vector<int64_t> first = RowSums(observed), second = RowSums(heldout);
+  int64_t heldout_tokens = 0;
+  for (int64_t d = 1; d <= heldout.rows; ++d) heldout_tokens += second[d];
+  for (const auto& m : kMethods) {
+    EXPECT_EQ(q["methods"][m]["completion_documents"].get<int64_t>(), observed.rows) << m;
+    EXPECT_EQ(q["methods"][m]["completion_tokens"].get<int64_t>(), heldout_tokens) << m;
+  }
+  const auto all_ids = Lines(ReadFile(bow / "doc_ids.txt"));
+  const std::vector<int64_t> totals = RowSums(all);
+  size_t row = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    while (row < all_ids.size() && all_ids[row] != ids[i]) ++row;  // corpus order
+    ASSERT_LT(row, all_ids.size()) << ids[i] << " not in corpus order";
+    const int64_t d = static_cast<int64_t>(i) + 1;
+    EXPECT_EQ(first[d] + second[d], totals[row + 1]) << ids[i];
+    EXPECT_EQ(first[d], totals[row + 1] / 2) << ids[i] << ": observed half is floor(n/2)";
   }
 }
 
