@@ -81,7 +81,8 @@ TEST_F(TopicFloorE2e, NoTopicIsANearDuplicateOrUnused) {
 TEST_F(TopicFloorE2e, TopTermsAreNeitherStopWordsNorFragments) {
   std::set<std::string> stop(EnglishStopWords().begin(), EnglishStopWords().end());
   stop.insert(ClinicalStopWords().begin(), ClinicalStopWords().end());
-  for (const auto& topic : Topics().at("top_words")) {
+  const json topics = Topics();  // kept alive: the loop walks into it
+  for (const auto& topic : topics.at("top_words")) {
     ASSERT_EQ(topic.size(), 10u);
     for (const std::string term : topic) {
       EXPECT_FALSE(stop.contains(term)) << "stop word in a topic";
