@@ -117,7 +117,7 @@ BasicTrainer<T>::BasicTrainer(BasicModel<T> model, const TrainOptions& train_opt
       adam_(model_.layout().size(), train_options.adam),
       ws_(std::make_unique<Workspace>(model_.layout())) {
   if (OnlineTopics()) {
-    const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
+    const BlockInfo& dec = model_.layout().block(ParamBlock::kDecWeight);
     adam_.Freeze(dec.offset, dec.offset + dec.size());
   }
 }
@@ -313,7 +313,7 @@ void BasicTrainer<T>::LdaDecoderBlock(const BowView& docs, BlockState& b, T* top
     const DocView doc = docs.doc(b.begin + d);
     b.doc_loss[d] = LdaDocumentLoss<T>(ws.beta, doc, b.theta.col(d).head(k), b.g_z.col(d).head(k),
                                        ws.doc_topic_counts, online ? nullptr : &ws.theta_weights);
-    ws.batch_topic_counts += ws.doc_topic_counts;
+    if (!online) ws.batch_topic_counts += ws.doc_topic_counts;  // the logit gradient's
     if (UpdatingTopics()) OnlineEStep(doc, b.encoder.mu.col(d).head(k), topic_gradient);
   }
 }
@@ -573,16 +573,21 @@ StepReport BasicTrainer<T>::ApplyStep(const BasicReduceBuffer<T>& reduced) {
                 std::sqrt(GradientSumOfSquares(reduced.gradient(), 0)) / docs);
 }
 
+// The part [lo, hi) of the slice [begin, begin + size) that holds dec_w (lo = hi if none).
+template <typename T>
+std::pair<int64_t, int64_t> BasicTrainer<T>::TopicLogitsWithin(int64_t begin, int64_t size) const {
+  const BlockInfo& dec = model_.layout().block(ParamBlock::kDecWeight);
+  const int64_t lo = std::clamp(dec.offset, begin, begin + size);
+  return {lo, std::clamp(dec.offset + dec.size(), lo, begin + size)};
+}
+
 // Σ g² over the gradient slice at `begin`; with online VB not over the topic
 // statistics in dec_w's slot (they are no gradient).
 template <typename T>
 double BasicTrainer<T>::GradientSumOfSquares(std::span<const T> grad, int64_t begin) const {
   if (!OnlineTopics()) return SumOfSquares<T>(grad);
-  const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
-  const int64_t end = begin + static_cast<int64_t>(grad.size());
-  const int64_t cut1 = std::clamp(dec.offset, begin, end);
-  const int64_t cut2 = std::clamp(dec.offset + dec.size(), cut1, end);
-  return SumOfSquares<T>(grad.first(cut1 - begin)) + SumOfSquares<T>(grad.subspan(cut2 - begin));
+  const auto [lo, hi] = TopicLogitsWithin(begin, static_cast<int64_t>(grad.size()));
+  return SumOfSquares<T>(grad.first(lo - begin)) + SumOfSquares<T>(grad.subspan(hi - begin));
 }
 
 template <typename T>
@@ -659,10 +664,7 @@ template <typename T>
 void BasicTrainer<T>::UpdateTopics(std::span<T> params, std::span<const T> stats, int64_t begin,
                                    double docs) {
   const OnlineVbOptions& o = options_.online;
-  const BlockInfo& dec = model_.layout().blocks()[static_cast<int>(ParamBlock::kDecWeight)];
-  const int64_t end = begin + static_cast<int64_t>(params.size());
-  const int64_t lo = std::clamp(dec.offset, begin, end);
-  const int64_t hi = std::clamp(dec.offset + dec.size(), lo, end);
+  const auto [lo, hi] = TopicLogitsWithin(begin, static_cast<int64_t>(params.size()));
   const double rho = std::pow(o.offset + static_cast<double>(step()), -o.decay);
   const double scale = o.corpus_docs > 0 ? o.corpus_docs / docs : 1.0;
   for (int64_t i = lo - begin; i < hi - begin; ++i) {

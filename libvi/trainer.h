@@ -46,6 +46,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "libvi/adam.h"
@@ -230,6 +231,7 @@ class BasicTrainer {
 
   void PrepareOnlineEStep();
   void OnlineEStep(const DocView& doc, ConstVecRef<T> mu, T* stats);
+  std::pair<int64_t, int64_t> TopicLogitsWithin(int64_t begin, int64_t size) const;
   double GradientSumOfSquares(std::span<const T> grad, int64_t begin) const;
   void UpdateTopics(std::span<T> params, std::span<const T> stats, int64_t begin, double docs);
   void ReparameteriseBlock(BlockState& b);

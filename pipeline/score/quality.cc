@@ -5,7 +5,6 @@
 
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/config/method_names.h"
-#include "pipeline/corpus/batch_plan.h"
 #include "pipeline/corpus/completion_split.h"
 #include "pipeline/io/model_file.h"
 

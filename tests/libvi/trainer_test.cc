@@ -275,7 +275,8 @@ TEST(TrainerTest, OnlineVbTopicsMoveOnlyByTheirOwnRuleAndFreeze) {
   ReduceBuffer buffer = trainer.NewReduceBuffer();
   const auto step = [&](Trainer& t) {
     buffer.Clear();
-    t.AccumulateExactGradients(docs.rows(0, 100), [](std::span<float>) {}, buffer);
+    t.AccumulateExactGradients(
+        docs.rows(0, 100), [](std::span<float>) {}, buffer);
     return t.ApplyStep(buffer);
   };
   const auto logits = [](const Trainer& t) {
