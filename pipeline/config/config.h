@@ -92,7 +92,9 @@ struct TrainConfig {
 struct ScoreConfig {
   std::vector<std::string> methods = {kMethodAmortized, kMethodRefined, kMethodClassical};
   int mc_samples = 20;            // Monte-Carlo draws per document (E[theta], ELBO)
-  int refine_steps = 20;          // semi-amortized gradient steps
+  std::string refine_method = "newton";  // newton | sgd
+  int refine_steps = 20;          // newton: step cap; sgd: steps per document
+  double refine_tol = 0.01;       // newton: Newton decrement (nats) that stops a document
   double refine_lr = 1.0;         // SGD step size for refinement
   double refine_momentum = 0.5;   // SGD momentum for refinement
   double refine_clip = 5.0;       // gradient-norm clip for refinement

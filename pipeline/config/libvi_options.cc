@@ -52,11 +52,14 @@ AmortizedOptions AmortizedOptionsFrom(const Config& config) {
 RefineOptions RefineOptionsFrom(const Config& config) {
   RefineOptions o;
   o.draws = DrawOptionsFrom(config);
+  o.algorithm =
+      config.score.refine_method == "sgd" ? RefineAlgorithm::kSgd : RefineAlgorithm::kNewton;
   o.num_steps = config.score.refine_steps;
+  o.tolerance = config.score.refine_tol;
   o.learning_rate = config.score.refine_lr;
   o.momentum = config.score.refine_momentum;
   o.clip_norm = config.score.refine_clip;
-  for (int32_t steps : {1, 5, 20}) {
+  for (int32_t steps : {1, 2, 5, 10, 20}) {
     if (steps <= o.num_steps) o.record_steps.push_back(steps);
   }
   ValidateRefineOptions(o);
