@@ -10,6 +10,7 @@
 #include "libvi/base/errors.h"
 #include "libvi/decoder.h"
 #include "libvi/elbo.h"
+#include "libvi/inference/laplace_newton.h"
 #include "libvi/rng.h"
 
 namespace ntm {
@@ -382,172 +383,6 @@ void FinishDocument(DocumentElbo<T>& objective, bool elbo, int64_t i, const T* m
   StoreVariational(r, i, mu, lv);
 }
 
-// Newton's method on one document's Laplace objective (RefineAlgorithm::kNewton):
-// f(μ) = Σ_w n_w log p_w − ½ Σ_k (μ_k − μ0_k)² / σ0²_k, p_w = Σ_k θ_k β_kw,
-// θ = softmax(μ). With the responsibilities φ_wk = θ_k β_kw / p_w,
-//   ∂f/∂μ = Σ_w n_w φ_w − N θ − (μ − μ0) / σ0²,
-//   −∂²f/∂μ² = Σ_w n_w φ_w φ_wᵀ − N θθᵀ − diag(Σ_w n_w φ_w − N θ) + diag(1/σ0²),
-// so a step costs three passes over the K×J columns of the document's terms
-// and one K×K×J product. The mixture likelihood is not concave in μ: where
-// the exact Hessian is not negative definite the step uses the Fisher
-// information N (diag θ − θθᵀ) + diag(1/σ0²) instead. One instance serves many
-// documents; buffers only grow.
-template <typename T>
-class LaplaceNewton {
- public:
-  explicit LaplaceNewton(const BasicTopicInference<T>& inference)
-      : inference_(inference),
-        prior_(inference.model().prior()),
-        k_(inference.model().layout().num_topics()),
-        mu_(k_),
-        mu_new_(k_),
-        theta_(k_),
-        g_lik_(k_),
-        g_(k_),
-        step_(k_),
-        precision_(k_, k_),
-        diag_(k_),
-        llt_(k_) {}
-
-  // Makes `doc` current: gathers the β columns and counts of its terms.
-  void Load(const DocView& doc) {
-    const auto j = static_cast<int64_t>(doc.terms.size());
-    auto beta_doc = MapStorage(beta_doc_, k_, j);
-    auto counts = MapStorage(counts_, j, 1);
-    tokens_ = 0;
-    for (int64_t i = 0; i < j; ++i) {
-      beta_doc.col(i) = inference_.topics().col(doc.terms[i]);
-      counts(i, 0) = static_cast<T>(doc.counts[i]);
-      tokens_ += doc.counts[i];
-    }
-    terms_ = j;
-  }
-
-  // Newton steps from μ (updated in place) until the decrement ½ gᵀP⁻¹g is
-  // below `tolerance` nats or after `max_steps`; then log σ²_k = −log P_kk at
-  // the final μ. Returns the steps taken.
-  int Refine(T* mu, T* lv, int max_steps, double tolerance) {
-    mu_ = Eigen::Map<const VectorX<T>>(mu, k_);
-    double f = Objective(mu_);
-    if (!std::isfinite(f)) return 0;  // leaves the encoder's output
-    int steps = 0;
-    for (;; ++steps) {
-      Derivatives(steps < max_steps);
-      if (steps == max_steps || !Direction(tolerance)) break;
-      if (!LineSearch(f)) break;
-    }
-    Eigen::Map<VectorX<T>>(mu, k_) = mu_;
-    static const int mode = getenv("NTM_LV") ? atoi(getenv("NTM_LV")) : 0;
-    if (mode == 1) return steps;
-    for (int32_t k = 0; k < k_; ++k) {
-      const T laplace = static_cast<T>(-std::log(diag_[k]));
-      lv[k] = mode == 2 ? std::min(lv[k], laplace) : laplace;
-    }
-    return steps;
-  }
-
- private:
-  // f at μ; leaves θ and p at μ for Derivatives.
-  double Objective(const VectorX<T>& mu) {
-    theta_ = mu;
-    SoftmaxInPlace<T>(theta_);
-    auto p = MapStorage(p_, terms_, 1);
-    const Eigen::Map<const MatrixX<T>> beta_doc(beta_doc_.data(), k_, terms_);
-    const Eigen::Map<const VectorX<T>> counts(counts_.data(), terms_);
-    p.noalias() = beta_doc.transpose() * theta_;
-    double f = (p.array().log() * counts.array()).template cast<double>().sum();
-    const auto d = (mu - prior_.mean).array().template cast<double>();
-    f -= 0.5 * (d.square() * prior_.inv_var.array().template cast<double>()).sum();
-    return f;
-  }
-
-  // The gradient g at the current θ, p, and the diagonal of the precision
-  // P = −∂²f/∂μ²; with `full`, all of P.
-  void Derivatives(bool full) {
-    const Eigen::Map<const MatrixX<T>> beta_doc(beta_doc_.data(), k_, terms_);
-    const Eigen::Map<const VectorX<T>> counts(counts_.data(), terms_);
-    const Eigen::Map<const VectorX<T>> p(p_.data(), terms_);
-    auto w = MapStorage(w_, terms_, 1);
-    const T n = static_cast<T>(tokens_);
-    w.array() = counts.array() / p.array();
-    g_lik_.noalias() = beta_doc * w;
-    g_lik_.array() = theta_.array() * (g_lik_.array() - n);  // Σ n_w φ_w − N θ
-    g_ = g_lik_ - ((mu_ - prior_.mean).array() * prior_.inv_var.array()).matrix();
-    // Rows √n_w φ_w of the document's terms (K×J): Σ_w n_w φ_w φ_wᵀ = Φ Φᵀ.
-    auto phi = MapStorage(phi_, k_, terms_);
-    w.array() = counts.array().sqrt() / p.array();
-    phi.noalias() = theta_.asDiagonal() * beta_doc * w.asDiagonal();
-    const Eigen::ArrayXd theta = theta_.template cast<double>().array();
-    const Eigen::ArrayXd base = prior_.inv_var.template cast<double>().array() -
-                                g_lik_.template cast<double>().array() -
-                                static_cast<double>(tokens_) * theta.square();
-    if (full) {
-      precision_.noalias() = (phi * phi.transpose()).template cast<double>();
-      precision_.noalias() -= static_cast<double>(tokens_) * theta.matrix() * theta.matrix().transpose();
-      precision_.diagonal().array() += prior_.inv_var.template cast<double>().array() -
-                                       g_lik_.template cast<double>().array();
-      diag_ = precision_.diagonal().array();
-    } else {
-      diag_ = phi.rowwise().squaredNorm().template cast<double>().array() + base;
-    }
-    // A non-positive curvature: the Fisher information's diagonal instead.
-    const Eigen::ArrayXd fisher = static_cast<double>(tokens_) * theta * (1 - theta) +
-                                  prior_.inv_var.template cast<double>().array();
-    for (int32_t k = 0; k < k_; ++k) {
-      if (!(diag_[k] > 0) || !std::isfinite(diag_[k])) diag_[k] = fisher[k];
-    }
-  }
-
-  // step = P⁻¹ g (Fisher information where P is not positive definite);
-  // false when the Newton decrement is below `tolerance` (converged) or not finite.
-  bool Direction(double tolerance) {
-    const Eigen::VectorXd g = g_.template cast<double>();
-    llt_.compute(precision_);
-    if (llt_.info() != Eigen::Success) {
-      const Eigen::VectorXd theta = theta_.template cast<double>();
-      precision_ = -static_cast<double>(tokens_) * theta * theta.transpose();
-      precision_.diagonal().array() += static_cast<double>(tokens_) * theta.array() +
-                                       prior_.inv_var.template cast<double>().array();
-      llt_.compute(precision_);
-      if (llt_.info() != Eigen::Success) return false;
-    }
-    step_d_ = llt_.solve(g);
-    const double decrement = g.dot(step_d_);
-    if (!std::isfinite(decrement) || 0.5 * decrement < tolerance) return false;
-    decrement_ = decrement;
-    step_ = step_d_.cast<T>();
-    return true;
-  }
-
-  // Backtracking (Armijo) along step; true, with μ and f moved, on success.
-  // On failure θ and p are stale, which Refine no longer reads.
-  bool LineSearch(double& f) {
-    double t = 1.0;
-    for (int tries = 0; tries < 30; ++tries, t *= 0.5) {
-      mu_new_ = mu_ + static_cast<T>(t) * step_;
-      const double f_new = Objective(mu_new_);
-      if (std::isfinite(f_new) && f_new >= f + 1e-4 * t * decrement_ && f_new > f) {
-        mu_ = mu_new_;
-        f = f_new;
-        return true;
-      }
-    }
-    return false;
-  }
-
-  const BasicTopicInference<T>& inference_;
-  const LaplacePrior<T>& prior_;
-  const int32_t k_;
-  int64_t terms_ = 0;
-  double tokens_ = 0, decrement_ = 0;
-  VectorX<T> mu_, mu_new_, theta_, g_lik_, g_, step_;
-  AlignedVector<T> beta_doc_, counts_, p_, w_, phi_;  // K×J, J, J, J, K×J
-  Eigen::MatrixXd precision_;
-  Eigen::ArrayXd diag_;
-  Eigen::VectorXd step_d_;
-  Eigen::LLT<Eigen::MatrixXd> llt_;
-};
-
 // 1/N for per-token refinement steps, else 1.
 double StepScale(const DocView& doc, bool per_token) {
   double tokens = 0;
@@ -745,7 +580,7 @@ InferenceResult BasicTopicInference<T>::RefinedNewton(const BowView& docs,
   r.elbo_at_steps.assign(docs.num_docs() * record.size(), 0.0);
   r.iterations.assign(docs.num_docs(), 0);
   DocumentElbo<T> objective(*this, options.draws);
-  LaplaceNewton<T> newton(*this);
+  LaplaceNewton<T> newton(topics(), model_.prior());
   VectorX<T> mu(k), lv(k);
   const bool likelihood = options.compute_elbo || !record.empty();
   ForEachEncoded(docs, [&](int64_t i, const DocView& doc, const T* mu0, const T* lv0) {

@@ -86,24 +86,26 @@ struct TrainConfig {
   int estep_max_iter = 100;                // online VB: E-step iteration cap
   double estep_tol = 1e-3;                 // online VB: E-step mean |Δγ| tolerance
   double topic_change_tol = 0.03;          // online VB: topics freeze below this change
+  double distill_weight = 0.0;             // lda: pull of μ towards the Newton-refined μ*
+  int distill_steps = 5;                   // lda: Newton steps of that teacher
 };
 
 // Scoring (`ntm score`).
 struct ScoreConfig {
   std::vector<std::string> methods = {kMethodAmortized, kMethodRefined, kMethodClassical};
-  int mc_samples = 20;            // Monte-Carlo draws per document (E[theta], ELBO)
+  int mc_samples = 20;                   // Monte-Carlo draws per document (E[theta], ELBO)
   std::string refine_method = "newton";  // newton | sgd
-  int refine_steps = 20;          // newton: step cap; sgd: steps per document
-  double refine_tol = 0.01;       // newton: Newton decrement (nats) that stops a document
-  double refine_lr = 1.0;         // SGD step size for refinement
-  double refine_momentum = 0.5;   // SGD momentum for refinement
-  double refine_clip = 5.0;       // gradient-norm clip for refinement
-  int lnvi_max_iter = 500;        // per-document optimisation limit for ln-vi
-  double lnvi_tol = 1e-6;         // relative ELBO change that stops ln-vi
-  double classical_tol = 1e-3;    // mean |change of gamma| that stops classical VI
-  int classical_max_iter = 200;   // iteration limit for classical VI
-  double heldout_fraction = 0.1;  // share of documents used for completion perplexity
-  uint64_t seed = 1;              // draws and completion splits (mixed with doc ids)
+  int refine_steps = 20;                 // newton: step cap; sgd: steps per document
+  double refine_tol = 0.01;              // newton: Newton decrement (nats) that stops a document
+  double refine_lr = 1.0;                // SGD step size for refinement
+  double refine_momentum = 0.5;          // SGD momentum for refinement
+  double refine_clip = 5.0;              // gradient-norm clip for refinement
+  int lnvi_max_iter = 500;               // per-document optimisation limit for ln-vi
+  double lnvi_tol = 1e-6;                // relative ELBO change that stops ln-vi
+  double classical_tol = 1e-3;           // mean |change of gamma| that stops classical VI
+  int classical_max_iter = 200;          // iteration limit for classical VI
+  double heldout_fraction = 0.1;         // share of documents used for completion perplexity
+  uint64_t seed = 1;                     // draws and completion splits (mixed with doc ids)
 };
 
 // Notes from a PostgreSQL warehouse (an input given as postgresql://...), and

@@ -131,6 +131,50 @@ TEST_P(InferenceTest, RefinementImprovesTheElboOnAverage) {
   EXPECT_GT(Mean(at[3]), Mean(at[0]));
 }
 
+// Newton's method (the default for lda) converges in a few steps and closes
+// more of the gap to ln-vi than SA-VAE's 20 SGD steps; it stops documents early.
+TEST(NewtonRefinementTest, ClosesMoreOfTheGapThanSgdInFewSteps) {
+  const TopicInference inference(TrainedModel(DecoderKind::kLda));
+  const BowView docs = HeldOut().view().rows(0, 20);
+  const InferenceResult amortized = inference.Amortized(docs, {});
+  const InferenceResult lnvi = inference.LnVi(docs, {});
+  RefineOptions newton;
+  RefineOptions sgd;
+  sgd.algorithm = RefineAlgorithm::kSgd;
+  const InferenceResult by_newton = inference.Refined(docs, newton);
+  const InferenceResult by_sgd = inference.Refined(docs, sgd);
+  double gap = 0, closed_newton = 0, closed_sgd = 0, steps = 0;
+  for (int64_t d = 0; d < docs.num_docs(); ++d) {
+    gap += lnvi.elbo[d] - amortized.elbo[d];
+    closed_newton += by_newton.elbo[d] - amortized.elbo[d];
+    closed_sgd += by_sgd.elbo[d] - amortized.elbo[d];
+    steps += by_newton.iterations[d];
+    EXPECT_LE(by_newton.elbo[d], lnvi.elbo[d] + 1e-3) << "doc " << d;  // ln-vi is the optimum
+  }
+  ASSERT_GT(gap, 0.01);
+  EXPECT_GT(closed_newton, closed_sgd);
+  EXPECT_GT(closed_newton / gap, 0.5);
+  EXPECT_LT(steps / docs.num_docs(), 8.0) << "Newton should stop well before its cap of 20";
+}
+
+// A document's Newton refinement is a fixed function of the document: the
+// first s steps of a longer run equal a run capped at s steps.
+TEST(NewtonRefinementTest, CappedRunsArePrefixesOfLongerRuns) {
+  const TopicInference inference(TrainedModel(DecoderKind::kLda));
+  const BowView docs = HeldOut().view().rows(0, 10);
+  RefineOptions recorded;
+  recorded.record_steps = {2, 20};
+  RefineOptions two;
+  two.num_steps = 2;
+  const InferenceResult a = inference.Refined(docs, recorded);
+  const InferenceResult b = inference.Refined(docs, two);
+  for (int64_t d = 0; d < docs.num_docs(); ++d) {
+    EXPECT_EQ(a.elbo_at_steps[d * 2], b.elbo[d]) << "doc " << d;
+    EXPECT_EQ(a.elbo_at_steps[d * 2 + 1], a.elbo[d]) << "doc " << d;
+    EXPECT_LE(b.iterations[d], 2);
+  }
+}
+
 TEST_P(InferenceTest, ResultsDoNotDependOnTheOtherDocumentsInTheCall) {
   const TopicInference inference(model());
   const BowView all = HeldOut().view();

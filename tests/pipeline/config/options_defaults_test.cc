@@ -56,6 +56,8 @@ TEST(OptionsDefaultsTest, InferenceOptionsEqualScoreSection) {
 
   const RefineOptions refine = RefineOptionsFrom(config), refine_lib{};
   EXPECT_EQ(refine.num_steps, refine_lib.num_steps);
+  EXPECT_EQ(refine.algorithm, refine_lib.algorithm);
+  EXPECT_EQ(refine.tolerance, refine_lib.tolerance);
   EXPECT_EQ(refine.learning_rate, refine_lib.learning_rate);
   EXPECT_EQ(refine.momentum, refine_lib.momentum);
   EXPECT_EQ(refine.clip_norm, refine_lib.clip_norm);
