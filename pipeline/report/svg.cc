@@ -238,6 +238,82 @@ std::string RenderSvg(const LineChart& chart) {
 
 namespace {
 
+// Where point labels went, to keep the next one off them.
+struct LabelBox {
+  double x0, y0, x1, y1;
+  bool Overlaps(const LabelBox& o) const {
+    return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1;
+  }
+};
+
+// A point's label beside it: right, then below, above, left, whichever is
+// first free of the labels already placed (else the last tried).
+std::string PointLabel(const Frame& f, double px, double py, const std::string& label,
+                       std::vector<LabelBox>& placed) {
+  const double width = 6.2 * static_cast<double>(label.size()), height = 12;
+  const std::pair<double, double> offsets[] = {{7, 4},          {7, 16},          {7, -8},
+                                               {-7 - width, 4}, {-7 - width, 16}, {-7 - width, -8}};
+  LabelBox box{};
+  for (const auto& [dx, dy] : offsets) {
+    const double x = std::clamp(px + dx, f.left, std::max(f.left, f.right - width));
+    box = {x, py + dy - height + 2, x + width, py + dy + 2};
+    const bool free = std::none_of(placed.begin(), placed.end(),
+                                   [&](const LabelBox& b) { return b.Overlaps(box); });
+    if (free) break;
+  }
+  placed.push_back(box);
+  return Text(box.x0, box.y1 - 2, label, "start", " class=\"point-label\"");
+}
+
+bool Plotted(const ScatterPoint& p, bool log_x) {
+  return std::isfinite(p.x) && std::isfinite(p.y) && (!log_x || p.x > 0);
+}
+
+}  // namespace
+
+std::string RenderSvg(const ScatterChart& chart) {
+  std::vector<double> xs, ys;
+  for (const auto& p : chart.points) {
+    if (!Plotted(p, chart.log_x)) continue;
+    xs.push_back(p.x);
+    ys.push_back(p.y);
+  }
+  auto [x_lo, x_hi] = Range(xs);
+  auto [y_lo, y_hi] = Range(ys);
+  if (xs.empty()) x_lo = x_hi = y_lo = y_hi = 1;
+  const Axis x = chart.log_x ? LogAxis(x_lo, x_hi) : LinearAxis(x_lo, x_hi, 8);
+  const Axis y = LinearAxis(y_lo, y_hi, 5);
+  const double height = 320;
+  const Frame f{72, 30, kWidth - 20, height - 46};
+  std::string svg = OpenSvg(height, chart.title);
+  svg += VerticalAxisWithGrid(f, y, chart.y_label);
+  svg += HorizontalAxisWithGrid(f, x, chart.x_label, chart.log_x);
+  std::string path;
+  for (size_t i : chart.path) {
+    if (i < chart.points.size() && Plotted(chart.points[i], chart.log_x)) {
+      path += Px(f.X(x, chart.points[i].x)) + "," + Px(f.Y(y, chart.points[i].y)) + " ";
+    }
+  }
+  if (!path.empty()) {
+    svg +=
+        "<polyline fill=\"none\" stroke=\"#999999\" stroke-width=\"1.5\" points=\"" + path + "\"/>";
+  }
+  std::vector<LabelBox> placed;
+  for (const auto& p : chart.points) {
+    if (!Plotted(p, chart.log_x)) continue;
+    const double px = f.X(x, p.x), py = f.Y(y, p.y);
+    svg += "<circle cx=\"" + Px(px) + "\" cy=\"" + Px(py) + "\" r=\"4\" fill=\"" +
+           (p.color.empty() ? PaletteColor(0) : p.color) + "\"/>";
+    placed.push_back({px - 4, py - 4, px + 4, py + 4});
+  }
+  for (const auto& p : chart.points) {
+    if (Plotted(p, chart.log_x)) svg += PointLabel(f, f.X(x, p.x), f.Y(y, p.y), p.label, placed);
+  }
+  return svg + "</svg>";
+}
+
+namespace {
+
 double BarLabelWidth(const BarChart& chart) {
   size_t longest = 0;
   for (const auto& g : chart.groups) longest = std::max(longest, g.size());

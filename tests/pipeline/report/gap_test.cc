@@ -76,6 +76,116 @@ TEST(ReportGapTest, ReadsTheGapFromQualityJson) {
   EXPECT_TRUE(report["scores"][0]["gap"]["histogram"]["last_bin_open"].get<bool>());
 }
 
+// The curve and frontier as `ntm score` writes them (refine_steps 20).
+json ScoreStageCurve() {
+  json curve = json::array();
+  const std::vector<double> share = {0.21, 0.40, 0.55, 0.70, 0.83}, cost = {40, 60, 110, 160, 210};
+  const std::vector<int> steps = {1, 2, 5, 10, 20};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    curve.push_back({{"steps", steps[i]},
+                     {"closed_share", share[i]},
+                     {"seconds_per_document", cost[i] * 1e-6},
+                     {"mean_steps_taken", std::min(steps[i], 7)},
+                     {"mean_elbo", -950.1 + share[i] * 3.2},
+                     {"completion_perplexity", 1510.2 - 10 * share[i]}});
+  }
+  json last = curve.back();
+  last["steps"] = "final";
+  curve.push_back(last);
+  return curve;
+}
+
+json ScoreStageFrontier() {
+  json frontier;
+  const std::vector<std::pair<std::string, double>> costs = {
+      {"amortized", 8e-6}, {"refined", 210e-6}, {"classical", 3e-3}, {"ln-vi", 40e-3}};
+  for (const auto& [method, cost] : costs) {
+    frontier[method] = {{"seconds_per_document", cost},
+                        {"completion_perplexity", method == "classical" ? 1490.0 : 1505.0},
+                        {"mean_elbo", method == "ln-vi" ? -946.9 : -950.1}};
+  }
+  return frontier;
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The chart in `html` whose aria-label starts with `title`, "" if none.
+std::string ChartSvg(const std::string& html, const std::string& title) {
+  const size_t label = html.find("aria-label=\"" + title);
+  if (label == std::string::npos) return "";
+  const size_t start = html.rfind("<svg", label);
+  return html.substr(start, html.find("</svg>", label) - start);
+}
+
+TEST(ReportGapTest, ShowsTheRefinementCurveAndDrawsTheFrontier) {
+  Fixture f;
+  json quality = QualityJson();
+  quality["gap"] = ScoreStageGap();
+  WriteJson(f.p2 / "quality.json", quality);
+  RunReportOn({f.p2.string()}, f.tmp / "report-without-curve");
+  const json without = json::parse(ReadBytes(f.tmp / "report-without-curve" / "report.json"));
+  quality["refinement_curve"] = ScoreStageCurve();
+  quality["frontier"] = ScoreStageFrontier();
+  WriteJson(f.p2 / "quality.json", quality);
+  RunReportOn({f.p2.string()}, f.out);
+  const json report = json::parse(ReadBytes(f.out / "report.json"));
+  EXPECT_EQ(report["notes"], without["notes"]);  // the curve adds no note
+  const json& scores = report["scores"][0];
+  ASSERT_EQ(scores["refinement_curve"].size(), 6u);
+  EXPECT_EQ(scores["refinement_curve"][0]["steps"], 1);
+  EXPECT_EQ(scores["refinement_curve"][5]["steps"], "final");
+  EXPECT_NEAR(scores["refinement_curve"][2]["closed_share"].get<double>(), 0.55, 1e-12);
+  EXPECT_EQ(scores["frontier"].size(), 4u);
+  EXPECT_NEAR(scores["frontier"]["ln-vi"]["seconds_per_document"].get<double>(), 40e-3, 1e-15);
+
+  const std::string html = SectionHtml(ReadBytes(f.out / "report.html"), "gap");
+  const std::string perplexity = ChartSvg(html, "Cost per document against completion perplexity");
+  const std::string elbo = ChartSvg(html, "Cost per document against mean ELBO");
+  ASSERT_FALSE(perplexity.empty());
+  ASSERT_FALSE(elbo.empty());
+  // amortized, refined after 1, 2, 5, 10, 20 steps and as configured, classical, ln-vi.
+  for (const std::string& svg : {perplexity, elbo}) {
+    EXPECT_EQ(Count(svg, "<circle"), 9u);
+    for (const char* label : {">amortized<", ">refined 1<", ">refined 5<", ">refined 20<",
+                              ">refined final<", ">classical<", ">ln-vi<"}) {
+      EXPECT_EQ(Count(svg, label), 1u) << label;
+    }
+  }
+  const std::string md = ReadBytes(f.out / "report.md");
+  EXPECT_NE(md.find("| 5 | 55.0% | 110 | 5.00 |"), std::string::npos);
+  EXPECT_NE(md.find("| final | 83.0% | 210 | 7.00 |"), std::string::npos);
+  EXPECT_NE(md.find("Cost per document against completion perplexity"), std::string::npos);
+  EXPECT_NE(md.find("| ln-vi | 40,000 |"), std::string::npos);
+}
+
+// A quality.json from before the curve: the report reads it and leaves the chart out.
+TEST(ReportGapTest, QualityJsonWithoutTheCurveOmitsTheFrontier) {
+  Fixture f;
+  json quality = QualityJson();
+  quality["gap"] = ScoreStageGap();
+  WriteJson(f.p2 / "quality.json", quality);
+  RunReportOn({f.p2.string()}, f.out);
+  const json report = json::parse(ReadBytes(f.out / "report.json"));
+  EXPECT_TRUE(report["scores"][0]["refinement_curve"].empty());
+  EXPECT_TRUE(report["scores"][0]["frontier"].empty());
+  const std::string html = ReadBytes(f.out / "report.html");
+  EXPECT_EQ(html.find("Cost per document against"), std::string::npos);
+  EXPECT_EQ(ReadBytes(f.out / "report.md").find("Refinement curve"), std::string::npos);
+}
+
+TEST(ReportGapTest, CurvePointWithoutAStepCountIsAnInputError) {
+  Fixture f;
+  json quality = QualityJson();
+  quality["refinement_curve"] = ScoreStageCurve();
+  quality["refinement_curve"][1]["steps"] = "two";
+  WriteJson(f.p2 / "quality.json", quality);
+  EXPECT_THROW(RunReportOn({f.p2.string()}, f.out), InputError);
+}
+
 TEST(ReportGapTest, HistogramWithTheWrongNumberOfEdgesIsAnInputError) {
   Fixture f;
   json quality = QualityJson();
