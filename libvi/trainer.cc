@@ -6,7 +6,6 @@
 
 #include "libvi/base/errors.h"
 #include "libvi/inference/classical_vi.h"
-#include "libvi/inference/laplace_newton.h"
 #include "libvi/rng.h"
 #include "libvi/special_functions.h"
 
@@ -44,12 +43,6 @@ void ValidateTrainOptions(const TrainOptions& o) {
     e.push_back("train.estep_max_iter must be at least 1" + GotValue(v.estep_max_iter));
   }
   if (!(v.estep_tol > 0)) e.push_back("train.estep_tol must be > 0" + GotValue(v.estep_tol));
-  if (!(o.distill_weight >= 0)) {
-    e.push_back("train.distill_weight must be >= 0" + GotValue(o.distill_weight));
-  }
-  if (o.distill_steps < 1) {
-    e.push_back("train.distill_steps must be at least 1" + GotValue(o.distill_steps));
-  }
   if (!(v.corpus_docs >= 0)) {
     e.push_back("online VB corpus size must be >= 0" + GotValue(v.corpus_docs));
   }
@@ -111,9 +104,6 @@ struct BasicTrainer<T>::Workspace {
   std::optional<ClassicalVi> estep;  // classical VI against exp(E[log β])
   ClassicalViWorkspace estep_ws;
   AlignedVector<double> gamma;  // K: one document's γ
-  // Distillation (lda): Newton refinement against beta, and its iterate.
-  std::optional<LaplaceNewton<T>> teacher;
-  VectorX<T> teacher_mu, teacher_lv;
 };
 
 template <typename T>
@@ -233,7 +223,6 @@ void BasicTrainer<T>::Begin(Pass pass) {
       ws.theta_weights.setZero(ws.beta.rows(), ws.beta.cols());
     }
     ws.batch_topic_counts.setZero();
-    if (options_.distill_weight > 0) ws.teacher.emplace(ws.beta, model_.prior());
   }
   ws.reconstruction = ws.kl = ws.tokens = 0;
 }
@@ -397,27 +386,9 @@ void BasicTrainer<T>::KlBlock(const BowView& docs, BlockState& b) {
                              enc.g_lv.col(d).head(k));
     AddReparamGradient<T>(b.g_z.col(d).head(k), b.eps.col(d).head(k), b.sigma.col(d).head(k),
                           enc.g_mu.col(d).head(k), enc.g_lv.col(d).head(k));
-    if (ws.teacher) AddDistillationGradient(doc, mu, lv, enc.g_mu.col(d).head(k));
     ws.reconstruction += b.doc_loss[d];
     ws.kl += kl;
     for (uint32_t c : doc.counts) ws.tokens += c;
-  }
-}
-
-// ∂/∂μ of distill_weight · ½ Σ_k P_kk (μ_k − μ*_k)², μ* the Newton-refined
-// posterior mean started at the encoder's (μ, lv), treated as a constant.
-template <typename T>
-void BasicTrainer<T>::AddDistillationGradient(const DocView& doc, ConstVecRef<T> mu,
-                                              ConstVecRef<T> lv, VecRef<T> g_mu) {
-  Workspace& ws = *ws_;
-  ws.teacher_mu = mu;
-  ws.teacher_lv = lv;
-  ws.teacher->Load(doc);
-  ws.teacher->Refine(ws.teacher_mu.data(), ws.teacher_lv.data(), options_.distill_steps, 0.01);
-  const Eigen::ArrayXd& curvature = ws.teacher->curvature();
-  const auto weight = static_cast<T>(options_.distill_weight);
-  for (int64_t k = 0; k < mu.size(); ++k) {
-    g_mu[k] += weight * static_cast<T>(curvature[k]) * (mu[k] - ws.teacher_mu[k]);
   }
 }
 

@@ -52,7 +52,6 @@
 #include "libvi/adam.h"
 #include "libvi/aligned_vector.h"
 #include "libvi/bow.h"
-#include "libvi/elbo.h"
 #include "libvi/model.h"
 
 namespace ntm {
@@ -88,14 +87,6 @@ struct TrainOptions {
   uint64_t seed = 1;                 // seed of the dropout and noise streams
   TopicUpdate topic_update = TopicUpdate::kGradient;  // lda decoder only
   OnlineVbOptions online;                             // with TopicUpdate::kOnlineVb
-  // lda decoder: the encoder's μ is also pulled towards each note's Newton-
-  // refined posterior mean μ* (libvi/inference/laplace_newton.h, started at
-  // the encoder's output, distill_steps steps at most), adding
-  // distill_weight · ½ Σ_k P_kk (μ_k − μ*_k)² to the loss (P the curvature
-  // of the note's Laplace objective at μ*): the encoder learns what
-  // per-note optimisation would give. 0 = off.
-  double distill_weight = 0.0;
-  int32_t distill_steps = 5;
 };
 
 // Throws ConfigError listing every violated constraint.
@@ -246,8 +237,6 @@ class BasicTrainer {
   void ReparameteriseBlock(BlockState& b);
   void LdaDecoderBlock(const BowView& docs, BlockState& b, T* topic_gradient);
   void KlBlock(const BowView& docs, BlockState& b);
-  void AddDistillationGradient(const DocView& doc, ConstVecRef<T> mu, ConstVecRef<T> lv,
-                               VecRef<T> g_mu);
   double ReduceHeadStats(int64_t num_blocks, const AllReduceSum& all_reduce,
                          BasicReduceBuffer<T>& buffer);
   void ExactProdLda(const BowView& docs, int64_t num_blocks, double total,

@@ -1,7 +1,5 @@
 // Newton refinement of one note's logistic-normal posterior against fixed
-// topics (the refined method's default, and the encoder's teacher in
-// training). Header-only: templated on the scalar, used by libvi/inference
-// and libvi/trainer.cc.
+// topics (the refined method's default). Header-only: templated on the scalar.
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -17,9 +15,10 @@
 
 namespace ntm {
 
-// Grows `storage` to at least rows×cols scalars and maps a matrix on it.
+// Grows `storage` to at least rows×cols scalars (keeping its alignment) and
+// maps a rows×cols matrix on it; reallocates only for a larger document.
 template <typename T>
-Eigen::Map<MatrixX<T>> MapNewtonStorage(AlignedVector<T>& storage, int64_t rows, int64_t cols) {
+Eigen::Map<MatrixX<T>> MapGrownStorage(AlignedVector<T>& storage, int64_t rows, int64_t cols) {
   const auto size = static_cast<size_t>(rows * cols);
   if (storage.size() < size) storage.resize(size + size / 2);
   return Eigen::Map<MatrixX<T>>(storage.data(), rows, cols);
@@ -59,8 +58,8 @@ class LaplaceNewton {
   // Makes `doc` current: gathers the β columns and counts of its terms.
   void Load(const DocView& doc) {
     const auto j = static_cast<int64_t>(doc.terms.size());
-    auto beta_doc = MapNewtonStorage(beta_doc_, k_, j);
-    auto counts = MapNewtonStorage(counts_, j, 1);
+    auto beta_doc = MapGrownStorage(beta_doc_, k_, j);
+    auto counts = MapGrownStorage(counts_, j, 1);
     tokens_ = 0;
     for (int64_t i = 0; i < j; ++i) {
       beta_doc.col(i) = topics_.col(doc.terms[i]);
@@ -105,11 +104,11 @@ class LaplaceNewton {
   double Objective(const VectorX<T>& mu) {
     theta_ = mu;
     SoftmaxInPlace<T>(theta_);
-    auto p = MapNewtonStorage(p_, terms_, 1);
+    auto p = MapGrownStorage(p_, terms_, 1);
     const Eigen::Map<const MatrixX<T>> beta_doc(beta_doc_.data(), k_, terms_);
     const Eigen::Map<const VectorX<T>> counts(counts_.data(), terms_);
     p.noalias() = beta_doc.transpose() * theta_;
-    auto logs = MapNewtonStorage(w_, terms_, 1);  // vectorised logs, summed in double
+    auto logs = MapGrownStorage(w_, terms_, 1);  // vectorised logs, summed in double
     logs.array() = p.array().log() * counts.array();
     double f = 0;
     for (int64_t i = 0; i < terms_; ++i) f += logs(i, 0);
@@ -128,7 +127,7 @@ class LaplaceNewton {
     const Eigen::Map<const VectorX<T>> p(p_.data(), terms_);
     // One pass over the note's terms: φ-weighted sums and the rows √n_w φ_w
     // (K×J) whose Gram matrix is Σ_w n_w φ_w φ_wᵀ.
-    auto phi = MapNewtonStorage(phi_, k_, terms_);
+    auto phi = MapGrownStorage(phi_, k_, terms_);
     g_lik_.setZero();
     sq_norms_.setZero();
     T* __restrict g = g_lik_.data();
@@ -164,7 +163,7 @@ class LaplaceNewton {
       if (tokens_ * theta_[k] >= kActiveTokens) active_.push_back(k);
     }
     const auto a = static_cast<int64_t>(active_.size());
-    auto phi_a = MapNewtonStorage(phi_active_, terms_, a);  // J×A: a column per active topic
+    auto phi_a = MapGrownStorage(phi_active_, terms_, a);  // J×A: a column per active topic
     for (int64_t w = 0; w < terms_; ++w) {
       const T* column = phi.col(w).data();
       for (int64_t i = 0; i < a; ++i) phi_a(w, i) = column[active_[i]];

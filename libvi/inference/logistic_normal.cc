@@ -1,6 +1,5 @@
 #include "libvi/inference/logistic_normal.h"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -72,15 +71,6 @@ void CommonDraws(uint64_t seed, uint64_t key, T* out, int64_t n, ArrayX<T>& u1, 
   std::copy_n(table.data(), n - first, out + first);  // wraps around
 }
 
-// Grows `storage` to at least `size` scalars (keeping its alignment) and
-// maps a rows×cols matrix on it; reallocates only for a larger document.
-template <typename T>
-Eigen::Map<MatrixX<T>> MapStorage(AlignedVector<T>& storage, int64_t rows, int64_t cols) {
-  const auto size = static_cast<size_t>(rows * cols);
-  if (storage.size() < size) storage.resize(size + size / 2);
-  return Eigen::Map<MatrixX<T>>(storage.data(), rows, cols);
-}
-
 // The ELBO of one document on its S common draws, with its gradient w.r.t.
 // (μ, log σ²). One instance serves many documents; buffers only grow.
 template <typename T>
@@ -149,8 +139,8 @@ void DocumentElbo<T>::Load(const DocView& doc, bool likelihood) {
   for (uint32_t c : doc.counts) tokens_ += static_cast<T>(c);
   if (!likelihood || inference_.model().layout().decoder() != DecoderKind::kLda) return;
   const auto j = static_cast<int64_t>(doc.terms.size());
-  auto beta_doc = MapStorage(beta_doc_, k_, j);
-  auto counts = MapStorage(counts_, j, 1);
+  auto beta_doc = MapGrownStorage(beta_doc_, k_, j);
+  auto counts = MapGrownStorage(counts_, j, 1);
   for (int64_t i = 0; i < j; ++i) {
     beta_doc.col(i) = inference_.topics().col(doc.terms[i]);
     counts(i, 0) = static_cast<T>(doc.counts[i]);
@@ -174,14 +164,14 @@ double DocumentElbo<T>::LdaLogLikelihood(int first, int count, bool gradient) {
   const auto j = static_cast<int64_t>(doc_.terms.size());
   const Eigen::Map<const MatrixX<T>> beta_doc(beta_doc_.data(), k_, j);
   const Eigen::Map<const VectorX<T>> counts(counts_.data(), j);
-  auto p = MapStorage(p_, j, count);
+  auto p = MapGrownStorage(p_, j, count);
   const auto theta = theta_.middleCols(first, count);
   p.noalias() = beta_doc.transpose() * theta;
   double total = 0.0;
   for (int s = 0; s < count; ++s) total += (p.col(s).array().log() * counts.array()).sum();
   if (!gradient) return total;
   // ∂/∂θ_k = Σ_w n_w β_kw / p_w; through the softmax: θ_k (that − N).
-  auto r = MapStorage(r_, j, count);
+  auto r = MapGrownStorage(r_, j, count);
   r.array() = p.array().inverse().colwise() * counts.array();
   auto g_z = g_z_.middleCols(first, count);
   g_z.noalias() = beta_doc * r;

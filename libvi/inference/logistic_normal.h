@@ -48,9 +48,10 @@ struct AmortizedOptions {
 enum class RefineAlgorithm {
   // Newton's method on the document's Laplace objective (Wang & Blei 2013):
   // f(μ) = Σ_w n_w log Σ_k softmax(μ)_k β_kw − ½ Σ_k (μ_k − μ0_k)² / σ0²_k,
-  // the K×K Hessian exact, a backtracking line search, stopping once the
-  // Newton decrement is below `tolerance`; then σ²_k = 1 / −∂²f/∂μ_k² (the
-  // best diagonal Gaussian for that curvature). Deterministic: no draws until
+  // the Hessian exact on the topics the note uses and diagonal on the rest,
+  // a backtracking line search, stopping once the Newton decrement is below
+  // `tolerance`; then σ²_k = min(encoder's σ²_k, 1 / −∂²f/∂μ_k²)
+  // (libvi/inference/laplace_newton.h). Deterministic: no draws until
   // θ = E_q[θ] and the ELBO are reported. lda decoder only (prodlda falls
   // back to kSgd).
   kNewton,

@@ -306,11 +306,6 @@ std::vector<KeySpec> TrainKeys() {
       StringKey("train.topic_update", &C::train, &T::topic_update, {"online-vb", "gradient"},
                 "lda topics: online-vb (stochastic variational Bayes, E-step warm-started by "
                 "the encoder) | gradient (Adam on the topic logits, AVITM)"),
-      NumberKey("train.distill_weight", &C::train, &T::distill_weight, 0.0, 1e4,
-                "lda: weight of the pull of the encoder's mu towards each note's "
-                "Newton-refined posterior mean; 0 off"),
-      NumberKey("train.distill_steps", &C::train, &T::distill_steps, 1, 1000,
-                "lda: Newton steps of the distillation teacher"),
       NumberKey("train.topic_word_prior", &C::train, &T::topic_word_prior, 1e-6, 100.0,
                 "online VB: symmetric Dirichlet prior eta of each topic's term distribution"),
       NumberKey("train.online_offset", &C::train, &T::online_offset, 0.0, 1e6,

@@ -86,8 +86,6 @@ struct TrainConfig {
   int estep_max_iter = 100;                // online VB: E-step iteration cap
   double estep_tol = 1e-3;                 // online VB: E-step mean |Δγ| tolerance
   double topic_change_tol = 0.03;          // online VB: topics freeze below this change
-  double distill_weight = 0.0;             // lda: pull of μ towards the Newton-refined μ*
-  int distill_steps = 5;                   // lda: Newton steps of that teacher
 };
 
 // Scoring (`ntm score`).

@@ -31,8 +31,6 @@ TrainOptions TrainOptionsFrom(const Config& config) {
   o.online.decay = t.online_decay;
   o.online.estep_max_iter = t.estep_max_iter;
   o.online.estep_tol = t.estep_tol;
-  o.distill_weight = t.distill_weight;
-  o.distill_steps = t.distill_steps;
   ValidateTrainOptions(o);
   return o;
 }

@@ -18,7 +18,7 @@ TrainOptions TrainOptionsFrom(const Config& config);
 DrawOptions DrawOptionsFrom(const Config& config);
 // The amortized method.
 AmortizedOptions AmortizedOptionsFrom(const Config& config);
-// The refined method; also records the ELBO after 1, 5 and 20 steps (those <= refine_steps).
+// The refined method; also records the ELBO after 1, 2, 5, 10 and 20 steps (those <= refine_steps).
 RefineOptions RefineOptionsFrom(const Config& config);
 // The ln-vi method.
 LnViOptions LnViOptionsFrom(const Config& config);

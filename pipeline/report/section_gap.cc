@@ -87,7 +87,7 @@ void AddGap(const ScoresRun& run, bool with_heading, ReportSection& section) {
     section.blocks.push_back(ReportNote{
         label +
         ": the share of the gap closed by refinement needs refined scores; add refined to "
-        "`ntm score --methods` (quality.json then reports it after 1, 5 and 20 steps)."});
+        "`ntm score --methods` (quality.json then reports it after 1, 2, 5, 10 and 20 steps)."});
     return;
   }
   section.blocks.push_back(ClosedShareFigure(gap, label));
