@@ -115,23 +115,6 @@ struct GapFigures {
   std::string source;  // "elbo-ln-vi.npy − elbo-amortized.npy" or "quality.json"
 };
 
-// One point of quality.json's refinement_curve: refined capped at `steps`.
-struct RefinementPoint {
-  std::optional<int> steps;  // nullopt: "final", the run as configured
-  std::optional<double> closed_share;
-  std::optional<double> seconds_per_document;
-  std::optional<double> mean_steps_taken;
-  std::optional<double> completion_perplexity;
-  std::optional<double> mean_elbo;
-};
-
-// quality.json's frontier entry of one method: cost beside quality.
-struct FrontierPoint {
-  std::optional<double> seconds_per_document;
-  std::optional<double> completion_perplexity;
-  std::optional<double> mean_elbo;
-};
-
 // Per-topic figures of one model as scored in one scores folder.
 struct TopicFigures {
   std::vector<std::vector<std::string>> top_terms;  // decoded words
@@ -153,8 +136,6 @@ struct ScoresRun : RunFolder {
   std::map<std::string, MethodQuality> quality;
   bool has_quality_json = false;
   std::optional<GapFigures> gap;
-  std::vector<RefinementPoint> refinement_curve;  // empty: quality.json has none
-  std::map<std::string, FrontierPoint> frontier;  // per method; empty: none
   TopicFigures topics;
   std::optional<int> refine_steps;  // from the folder's config.yaml
   int model_index = -1;             // index into ReportData::models, -1: none given

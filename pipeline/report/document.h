@@ -38,7 +38,7 @@ struct ReportNote {
 // A chart with its title, and (for report.md) a table of its data when no
 // other table of the section shows it.
 struct ReportFigure {
-  std::variant<LineChart, BarChart, HistogramChart, ScatterChart> chart;
+  std::variant<LineChart, BarChart, HistogramChart> chart;
   std::optional<ReportTable> data_table;
 };
 

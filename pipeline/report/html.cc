@@ -48,7 +48,6 @@ svg .grid { stroke: #e4e7ec; }
 svg .axis { stroke: #6b7280; }
 svg .marker { stroke: #D55E00; stroke-width: 2; stroke-dasharray: 5 3; }
 svg .marker.alt { stroke: #222; }
-svg .point-label { font-size: 11px; fill: #222; }
 svg .marker-label { font-size: 11px; font-weight: 600; fill: #B34700; }
 svg .marker-label.alt { fill: #222; }
 </style>

@@ -1,6 +1,5 @@
 #include "pipeline/report/json.h"
 
-#include <map>
 #include <optional>
 
 #include "pipeline/report/compute.h"
@@ -104,29 +103,6 @@ Json GapJson(const std::optional<GapFigures>& gap) {
           {"source", gap->source}};
 }
 
-Json RefinementCurveJson(const std::vector<RefinementPoint>& curve) {
-  Json points = Json::array();
-  for (const RefinementPoint& p : curve) {
-    points.push_back({{"steps", p.steps ? Json(*p.steps) : Json("final")},
-                      {"closed_share", Optional(p.closed_share)},
-                      {"seconds_per_document", Optional(p.seconds_per_document)},
-                      {"mean_steps_taken", Optional(p.mean_steps_taken)},
-                      {"completion_perplexity", Optional(p.completion_perplexity)},
-                      {"mean_elbo", Optional(p.mean_elbo)}});
-  }
-  return points;
-}
-
-Json FrontierJson(const std::map<std::string, FrontierPoint>& frontier) {
-  Json methods = Json::object();
-  for (const auto& [method, p] : frontier) {
-    methods[method] = {{"seconds_per_document", Optional(p.seconds_per_document)},
-                       {"completion_perplexity", Optional(p.completion_perplexity)},
-                       {"mean_elbo", Optional(p.mean_elbo)}};
-  }
-  return methods;
-}
-
 Json TopicsJson(const TopicFigures& t) {
   Json topics = Json::array();
   for (size_t k = 0; k < t.top_terms.size(); ++k) {
@@ -153,8 +129,6 @@ Json ScoresJson(const ScoresRun& run) {
           {"speedup_amortized_over_classical", Optional(AmortizedSpeedup(run))},
           {"quality", QualityJson(run)},
           {"gap", GapJson(run.gap)},
-          {"refinement_curve", RefinementCurveJson(run.refinement_curve)},
-          {"frontier", FrontierJson(run.frontier)},
           {"topics", TopicsJson(run.topics)}};
 }
 

@@ -132,35 +132,6 @@ TopicFigures ReadTopics(const Json& topics, const fs::path& file) {
   return t;
 }
 
-RefinementPoint ReadRefinementPoint(const Json& entry, const fs::path& file) {
-  if (!entry.is_object()) Malformed(file, "refinement_curve holds a point that is not an object");
-  RefinementPoint p;
-  const Json* steps = Find(entry, "steps");
-  if (steps == nullptr || (!steps->is_number_unsigned() && *steps != "final")) {
-    Malformed(file, "refinement_curve point \"steps\" is neither a step count nor \"final\"");
-  }
-  if (steps->is_number_unsigned()) p.steps = steps->get<int>();
-  p.closed_share = OptNumber(entry, "closed_share", file);
-  p.seconds_per_document = OptNumber(entry, "seconds_per_document", file);
-  p.mean_steps_taken = OptNumber(entry, "mean_steps_taken", file);
-  p.completion_perplexity = OptNumber(entry, "completion_perplexity", file);
-  p.mean_elbo = OptNumber(entry, "mean_elbo", file);
-  return p;
-}
-
-// The curve and the frontier; absent from quality.json before they existed.
-void ReadCurveAndFrontier(const Json& root, const fs::path& file, ScoresRun& run) {
-  for (const Json& entry : Array(root, "refinement_curve", file)) {
-    run.refinement_curve.push_back(ReadRefinementPoint(entry, file));
-  }
-  for (const auto& [method, entry] : Object(root, "frontier", file).items()) {
-    if (!entry.is_object()) Malformed(file, "frontier \"" + method + "\" is not an object");
-    run.frontier[method] = {OptNumber(entry, "seconds_per_document", file),
-                            OptNumber(entry, "completion_perplexity", file),
-                            OptNumber(entry, "mean_elbo", file)};
-  }
-}
-
 void ReadQuality(const fs::path& file, ScoresRun& run) {
   const Json root = ReadJsonObject(file);
   run.has_quality_json = true;
@@ -171,7 +142,6 @@ void ReadQuality(const fs::path& file, ScoresRun& run) {
   }
   if (Find(root, "gap") != nullptr) run.gap = ReadGap(Object(root, "gap", file), file);
   run.topics = ReadTopics(Object(root, "topics", file), file);
-  ReadCurveAndFrontier(root, file, run);
 }
 
 // refine_steps from the folder's effective config.yaml, if it is there and parses.

@@ -107,10 +107,7 @@ ReportSection GapSection(const ReportData& data) {
         "No scores folder was given. Add a SCORES_DIR scored with amortized and ln-vi to see the "
         "amortization gap."});
   }
-  for (const auto& run : data.scores) {
-    AddGap(run, data.scores.size() > 1, section);
-    AddRefinementCurve(run, section);
-  }
+  for (const auto& run : data.scores) AddGap(run, data.scores.size() > 1, section);
   return section;
 }
 

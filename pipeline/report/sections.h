@@ -27,10 +27,6 @@ ReportSection ScalingSection(const ReportData& data);
 // 8. Versions, machine, ranks and config checksums (run.json).
 ReportSection EnvironmentSection(const ReportData& data);
 
-// Section 5's part for one scores folder: refined's curve as a table and the
-// cost–quality frontier as two charts; nothing when quality.json has no curve.
-void AddRefinementCurve(const ScoresRun& run, ReportSection& section);
-
 // A two-column table "Figure | Value" with a right-aligned value column.
 ReportTable FigureTable(std::vector<std::vector<std::string>> rows);
 // A table with the given header; the columns flagged in `numeric` are right-aligned.

@@ -1,7 +1,7 @@
-// Inline SVG charts for report.html: line charts, labelled scatter charts, grouped horizontal bar
-// charts (linear or log axis) and histograms. Each renders to one self-contained <svg> element (no
-// scripts, no external fonts or images) that scales with the page; the title is left to the
-// caller's <figcaption>.
+// Inline SVG charts for report.html: line charts, grouped horizontal bar charts
+// (linear or log axis) and histograms. Each renders to one self-contained
+// <svg> element (no scripts, no external fonts or images) that scales with
+// the page; the title is left to the caller's <figcaption>.
 #pragma once
 
 #include <cstdint>
@@ -55,28 +55,8 @@ struct HistogramChart {
   std::vector<std::pair<std::string, double>> markers;  // label, x position
 };
 
-// One labelled point of a scatter chart.
-struct ScatterPoint {
-  std::string label;
-  double x = 0;
-  double y = 0;
-  std::string color;  // CSS color; empty: the palette's first
-};
-
-// Labelled points, y against x (e.g. quality against cost per document).
-struct ScatterChart {
-  std::string title;
-  std::string x_label;
-  std::string y_label;
-  std::vector<ScatterPoint> points;  // points with a non-finite coordinate are left out
-  bool log_x = false;                // decades; x must be > 0
-  std::vector<size_t> path;          // indices of points joined by a line, in order
-};
-
 // The chart as an <svg> element.
 std::string RenderSvg(const LineChart& chart);
-// The chart as an <svg> element.
-std::string RenderSvg(const ScatterChart& chart);
 // The chart as an <svg> element.
 std::string RenderSvg(const BarChart& chart);
 // The chart as an <svg> element.

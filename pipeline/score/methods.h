@@ -22,7 +22,6 @@ struct MethodResult {
   std::vector<double> elbo;           // D, nats
   std::vector<int32_t> record_steps;  // refined: steps with a recorded ELBO
   std::vector<double> elbo_at_steps;  // refined: D × record_steps
-  std::vector<int32_t> iterations;    // refined (Newton): steps taken; ln-vi: L-BFGS iterations
 };
 
 // The configured methods, in the order given.
@@ -42,10 +41,6 @@ class ScoringMethods {
   // evaluating the ELBO for the report (for `amortized` that evaluation costs
   // far more than the encoder pass itself, so it runs untimed afterwards).
   MethodResult Run(size_t m, const BowView& docs, double* inference_seconds = nullptr) const;
-  // θ and steps taken of `refined` capped at `steps` (no ELBO): one point of
-  // the refinement curve; `inference_seconds` as for Run.
-  MethodResult RunRefinedSteps(const BowView& docs, int32_t steps,
-                               double* inference_seconds = nullptr) const;
   // β as K×V row-major (lda), for perplexity and NPMI; empty for prodlda.
   const std::vector<float>& topics() const { return beta_; }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/config/method_names.h"
@@ -33,11 +32,7 @@ std::vector<std::vector<std::string>> TermsOfTopics(const std::vector<std::vecto
 
 QualityAccumulator::QualityAccumulator(const ScoringMethods& methods, const Model& model,
                                        const Config& config)
-    : methods_(methods),
-      model_(model),
-      config_(config),
-      sums_(methods.size()),
-      curve_(methods, config) {
+    : methods_(methods), model_(model), config_(config), sums_(methods.size()) {
   const std::vector<float> topics = TopicDistributions(model);
   const TopicsView view{NumTopics(model), model.options().vocab_size, topics};
   top_terms_ = TopTerms(view, std::min(10, model.options().vocab_size));
@@ -72,27 +67,7 @@ void QualityAccumulator::AddChunk(const BowView& docs, const std::vector<MethodR
   const CoOccurrenceCounts counts = CountTopTermCoOccurrence(top_terms_, docs);
   for (size_t i = 0; i < counts.values.size(); ++i) cooccurrence_.values[i] += counts.values[i];
   AddGap(results);
-  BowMatrix held_out;
-  if (!methods_.topics().empty() && config_.score.heldout_fraction > 0) {
-    held_out = SelectCompletionDocuments(docs, config_.score.heldout_fraction, config_.score.seed);
-  }
-  const BowView held_out_view = held_out.view();
-  if (held_out.num_docs() > 0) AddCompletion(held_out_view);
-  AddCurve(docs, results, held_out.num_docs() > 0 ? &held_out_view : nullptr);
-}
-
-// The extra, separately timed runs of refined capped at each recorded step count.
-void QualityAccumulator::AddCurve(const BowView& docs, const std::vector<MethodResult>& results,
-                                  const BowView* held_out) {
-  const int refined = methods_.Find(kMethodRefined);
-  if (refined < 0) return;
-  const MethodResult& r = results[refined];
-  const TopicsView topics{NumTopics(model_), model_.options().vocab_size, methods_.topics()};
-  curve_.AddChunk(docs, r, held_out, topics);
-  if (const auto taken = SumOfSteps(r.iterations)) {
-    refined_final_[1] += *taken;
-    refined_final_[2] += static_cast<double>(docs.num_docs());
-  }
+  AddCompletion(docs);
 }
 
 void QualityAccumulator::AddGap(const std::vector<MethodResult>& results) {
@@ -109,12 +84,15 @@ void QualityAccumulator::AddGap(const std::vector<MethodResult>& results) {
     for (size_t s = 0; s < record_steps_.size(); ++s) {
       closed_by_steps_[s] += r.elbo_at_steps[d * record_steps_.size() + s] - base[d];
     }
-    refined_final_[0] += r.elbo[d] - base[d];
   }
 }
 
 // Document completion on the held-out share of the chunk (chosen by id hash).
-void QualityAccumulator::AddCompletion(const BowView& held_out) {
+void QualityAccumulator::AddCompletion(const BowView& docs) {
+  if (methods_.topics().empty() || config_.score.heldout_fraction <= 0) return;
+  const BowMatrix held_out =
+      SelectCompletionDocuments(docs, config_.score.heldout_fraction, config_.score.seed);
+  if (held_out.num_docs() == 0) return;
   const TopicsView topics{NumTopics(model_), model_.options().vocab_size, methods_.topics()};
   for (size_t m = 0; m < methods_.size(); ++m) {
     auto infer = [&](const BowView& first, std::span<float> theta_out) {
@@ -122,7 +100,7 @@ void QualityAccumulator::AddCompletion(const BowView& held_out) {
       std::copy(r.theta.begin(), r.theta.end(), theta_out.begin());
     };
     const CompletionPerplexity p =
-        DocumentCompletionPerplexity(held_out, topics, infer, config_.score.seed);
+        DocumentCompletionPerplexity(held_out.view(), topics, infer, config_.score.seed);
     sums_[m].completion_log_likelihood += p.total_log_likelihood;
     sums_[m].completion_tokens += static_cast<double>(p.total_tokens);
     sums_[m].completion_docs += static_cast<double>(held_out.num_docs());
@@ -182,8 +160,7 @@ std::vector<std::vector<std::string>> QualityAccumulator::TopWords(
   return top;
 }
 
-nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& vocab,
-                                          const std::vector<double>& method_seconds) {
+nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& vocab) {
   std::vector<double> flat = {docs_, tokens_};
   for (const auto& s : sums_) {
     flat.insert(flat.end(), {s.elbo, s.docs, s.l1_to_classical, s.completion_log_likelihood,
@@ -191,9 +168,6 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   }
   flat.insert(flat.end(), prevalence_.begin(), prevalence_.end());
   flat.insert(flat.end(), closed_by_steps_.begin(), closed_by_steps_.end());
-  flat.insert(flat.end(), method_seconds.begin(), method_seconds.end());
-  flat.insert(flat.end(), refined_final_.begin(), refined_final_.end());
-  flat.resize(flat.size() + sums_.size() - method_seconds.size(), 0.0);  // same size on every rank
   comm.AllReduceSum(flat);
   comm.AllReduceSum(cooccurrence_.values);
   const std::vector<double> gaps = GatherGaps(comm, gaps_);
@@ -214,8 +188,6 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   }
   const double* prevalence = flat.data() + 2 + 6 * sums_.size();
   const double* closed = prevalence + prevalence_.size();
-  const double* seconds = closed + closed_by_steps_.size();
-  const double* refined_final = seconds + sums_.size();
   nlohmann::json topics;
   const auto terms = TermsOfTopics(top_terms_, vocab.pieces);
   const std::vector<double> npmi = TopicNpmi(cooccurrence_);
@@ -239,73 +211,13 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   // themselves, so what the report shows is what NPMI was computed on.
   topics["top_words"] =
       vocab.words.empty() ? nlohmann::json(terms) : nlohmann::json(TopWords(beta, vocab.words));
-  nlohmann::json quality = {
-      {"num_topics", NumTopics(model_)},
-      {"documents", static_cast<int64_t>(docs)},
-      {"tokens", static_cast<int64_t>(tokens)},
-      {"methods", methods},
-      {"gap", GapJson(gaps, tokens, record_steps_,
-                      std::vector<double>(closed, closed + closed_by_steps_.size()))},
-      {"topics", topics},
-      {"frontier", FrontierJson(methods, seconds, docs)}};
-  const std::vector<RefinementCurvePoint> points = curve_.Finish(comm);
-  if (methods.contains(kMethodRefined)) {
-    const double gap_sum = std::accumulate(gaps.begin(), gaps.end(), 0.0);
-    const bool has_gap = !gaps.empty() && !record_steps_.empty();
-    quality["refinement_curve"] =
-        CurveJson(points, methods[kMethodRefined],
-                  seconds[methods_.Find(kMethodRefined)] / std::max(1.0, docs), refined_final,
-                  has_gap ? gap_sum : 0.0, has_gap ? closed : nullptr);
-  }
-  return quality;
-}
-
-// One point per recorded step count, then "final": refined as configured,
-// its cost timings.json's and its ELBO and perplexity those of `refined`.
-nlohmann::json QualityAccumulator::CurveJson(const std::vector<RefinementCurvePoint>& points,
-                                             const nlohmann::json& refined,
-                                             double final_seconds_per_document,
-                                             const double* final_sums, double gap_sum,
-                                             const double* closed) const {
-  auto share = [&](double closed_sum) { return gap_sum > 0 ? closed_sum / gap_sum : 0.0; };
-  nlohmann::json curve = nlohmann::json::array();
-  for (size_t i = 0; i < points.size(); ++i) {
-    const RefinementCurvePoint& p = points[i];
-    nlohmann::json j = {{"steps", p.steps},
-                        {"seconds_per_document", p.seconds_per_document},
-                        {"mean_elbo", p.mean_elbo}};
-    if (closed != nullptr) j["closed_share"] = share(closed[i]);
-    if (p.mean_steps_taken) j["mean_steps_taken"] = *p.mean_steps_taken;
-    if (p.completion_perplexity) j["completion_perplexity"] = *p.completion_perplexity;
-    curve.push_back(j);
-  }
-  nlohmann::json last = {{"steps", "final"},
-                         {"seconds_per_document", final_seconds_per_document},
-                         {"mean_elbo", refined.at("mean_elbo")}};
-  if (closed != nullptr) last["closed_share"] = share(final_sums[0]);
-  if (final_sums[2] > 0) last["mean_steps_taken"] = final_sums[1] / final_sums[2];
-  if (refined.contains("completion_perplexity")) {
-    last["completion_perplexity"] = refined.at("completion_perplexity");
-  }
-  curve.push_back(last);
-  return curve;
-}
-
-// Cost (timings.json's timed inference, summed over ranks, per document)
-// against quality, per method.
-nlohmann::json QualityAccumulator::FrontierJson(const nlohmann::json& methods,
-                                                const double* seconds, double docs) const {
-  nlohmann::json frontier = nlohmann::json::object();
-  for (size_t m = 0; m < methods_.size(); ++m) {
-    const nlohmann::json& figures = methods.at(methods_.name(m));
-    nlohmann::json point = {{"seconds_per_document", seconds[m] / std::max(1.0, docs)},
-                            {"mean_elbo", figures.at("mean_elbo")}};
-    if (figures.contains("completion_perplexity")) {
-      point["completion_perplexity"] = figures.at("completion_perplexity");
-    }
-    frontier[methods_.name(m)] = point;
-  }
-  return frontier;
+  return {{"num_topics", NumTopics(model_)},
+          {"documents", static_cast<int64_t>(docs)},
+          {"tokens", static_cast<int64_t>(tokens)},
+          {"methods", methods},
+          {"gap", GapJson(gaps, tokens, record_steps_,
+                          std::vector<double>(closed, closed + closed_by_steps_.size()))},
+          {"topics", topics}};
 }
 
 }  // namespace ntm

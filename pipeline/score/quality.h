@@ -15,7 +15,6 @@
 #include "pipeline/config/config.h"
 #include "pipeline/io/vocab_file.h"
 #include "pipeline/score/methods.h"
-#include "pipeline/score/refinement_curve.h"
 
 namespace ntm {
 
@@ -34,23 +33,14 @@ class QualityAccumulator {
   void AddChunk(const BowView& docs, const std::vector<MethodResult>& results);
   // Sums over ranks (collective) and returns quality.json (meaningful on rank 0).
   // `vocab` is the model's vocab.tsv: topics are listed by piece and, when it
-  // has them, by readable word. `method_seconds` is this rank's timed
-  // inference per method (timings.json's figures), for the frontier.
-  nlohmann::json Finish(Communicator& comm, const VocabFile& vocab,
-                        const std::vector<double>& method_seconds);
+  // has them, by readable word.
+  nlohmann::json Finish(Communicator& comm, const VocabFile& vocab);
 
  private:
-  void AddCompletion(const BowView& held_out);
-  void AddCurve(const BowView& docs, const std::vector<MethodResult>& results,
-                const BowView* held_out);
+  void AddCompletion(const BowView& docs);
   std::vector<std::vector<std::string>> TopWords(const std::vector<float>& beta,
                                                  const std::vector<std::string>& words) const;
   void AddGap(const std::vector<MethodResult>& results);
-  nlohmann::json CurveJson(const std::vector<RefinementCurvePoint>& points,
-                           const nlohmann::json& refined, double final_seconds_per_document,
-                           const double* final_sums, double gap_sum, const double* closed) const;
-  nlohmann::json FrontierJson(const nlohmann::json& methods, const double* seconds,
-                              double docs) const;
 
   const ScoringMethods& methods_;
   const Model& model_;
@@ -62,10 +52,6 @@ class QualityAccumulator {
   std::vector<double> gaps_;             // local per-document amortization gaps
   std::vector<double> closed_by_steps_;  // Σ(ELBO refined after s steps − ELBO amortized)
   std::vector<int32_t> record_steps_;
-  RefinementCurve curve_;
-  // refined as configured: Σ(ELBO refined − ELBO amortized), Σ steps taken, documents counted.
-  // Append only: the order is part of Finish()'s flat buffer.
-  std::vector<double> refined_final_ = {0, 0, 0};
   double docs_ = 0, tokens_ = 0;
 };
 

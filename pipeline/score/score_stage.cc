@@ -312,7 +312,7 @@ int ScoreRun::Run() {
   if (ledger_file_) ledger_file_->Commit();
   WriteTimings();
   nlohmann::json quality =
-      quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv"), method_seconds_);
+      quality_->Finish(ctx_.comm, ReadVocabFile(args_.model_dir + "/vocab.tsv"));
   if (!args_.inputs.empty()) quality["input_term_tokens"] = input_.term_tokens.Json();
   if (ctx_.comm.is_root()) {
     AtomicFileWriter out(out_ / "quality.json");

@@ -3,9 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace ntm {
@@ -50,51 +48,5 @@ TEST(ReportSvgTest, MarkerLabelsStayClearOfTheAxis) {
   EXPECT_NE(label("median 24.3").find("text-anchor=\"end\""), std::string::npos);
   EXPECT_NE(label("median 24.3").find("y=\"42\""), std::string::npos);
 }
-
-// (x, y) of every <text> in `svg` whose content is `text`.
-std::vector<std::pair<double, double>> TextPositions(const std::string& svg,
-                                                     const std::string& text) {
-  std::vector<std::pair<double, double>> at;
-  for (size_t end = svg.find(">" + text + "<"); end != std::string::npos;
-       end = svg.find(">" + text + "<", end + 1)) {
-    const size_t start = svg.rfind("<text", end);
-    const size_t x = svg.find(" x=\"", start), y = svg.find(" y=\"", start);
-    at.emplace_back(std::stod(svg.substr(x + 4)), std::stod(svg.substr(y + 4)));
-  }
-  return at;
-}
-
-// Every point is drawn and labelled inside the chart, on a log x axis; two
-// points at the same place (refined after 20 steps and as configured, when
-// refine_steps is 20) get labels that do not sit on each other.
-TEST(ReportSvgTest, ScatterLabelsEveryPointInsideTheChart) {
-  ScatterChart chart{"frontier", "cost, µs (log scale)", "perplexity", {}, true, {0, 1, 2}};
-  chart.points = {{"amortized", 12, 1500, ""},
-                  {"refined 20", 480, 1420, ""},
-                  {"refined final", 480, 1420, ""},
-                  {"ln-vi", 52000, 1415, ""},
-                  {"no cost", 0, 1400, ""}};  // not drawable on a log axis: left out
-  const std::string svg = RenderSvg(chart);
-  size_t circles = 0;
-  for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1))
-    ++circles;
-  EXPECT_EQ(circles, 4u);
-  EXPECT_NE(svg.find("<polyline"), std::string::npos);
-  EXPECT_TRUE(TextPositions(svg, "no cost").empty());
-  for (const char* label : {"amortized", "refined 20", "refined final", "ln-vi"}) {
-    const auto at = TextPositions(svg, label);
-    ASSERT_EQ(at.size(), 1u) << label;
-    EXPECT_GE(at[0].first, 0.0) << label;
-    EXPECT_LE(at[0].first + 6.2 * std::string(label).size(), 760.0 + 1e-9) << label;
-    EXPECT_GE(at[0].second, 10.0) << label;
-    EXPECT_LE(at[0].second, 320.0) << label;
-  }
-  const auto a = TextPositions(svg, "refined 20")[0], b = TextPositions(svg, "refined final")[0];
-  EXPECT_TRUE(a.second != b.second || std::abs(a.first - b.first) > 80) << "labels overlap";
-  // Ticks are decades from 10 µs to 100,000 µs.
-  EXPECT_FALSE(TextPositions(svg, "10").empty());
-  EXPECT_FALSE(TextPositions(svg, "100,000").empty());
-}
-
 }  // namespace
 }  // namespace ntm
