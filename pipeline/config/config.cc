@@ -319,6 +319,9 @@ std::vector<KeySpec> TrainKeys() {
       NumberKey("train.topic_change_tol", &C::train, &T::topic_change_tol, 0.0, 2.0,
                 "online VB: topics stop updating once they move less than this share of "
                 "their mass per 100 steps; 0 never"),
+      NumberKey("train.drift_reference_docs", &C::train, &T::drift_reference_docs, int64_t{0},
+                kMaxInt64,
+                "held-out notes whose amortization gap gap_reference.json stores; 0 none"),
   };
 }
 
@@ -353,6 +356,12 @@ std::vector<KeySpec> ScoreKeys() {
                 "share of documents used for document-completion perplexity"),
       NumberKey("score.seed", &C::score, &S::seed, uint64_t{0},
                 std::numeric_limits<uint64_t>::max(), "draws and completion splits"),
+      NumberKey("score.drift_sample_docs", &C::score, &S::drift_sample_docs, int64_t{0}, kMaxInt64,
+                "--incremental: new notes sampled for the drift test; 0 off"),
+      NumberKey("score.drift_level", &C::score, &S::drift_level, 1e-12, 0.5,
+                "--incremental: KS p-value below which a night drifts"),
+      BoolKey("score.drift_exit", &C::score, &S::drift_exit,
+              "--incremental: a drifting night exits 79 (after writing its outputs)"),
   };
 }
 

@@ -86,6 +86,7 @@ struct TrainConfig {
   int estep_max_iter = 100;                // online VB: E-step iteration cap
   double estep_tol = 1e-3;                 // online VB: E-step mean |Δγ| tolerance
   double topic_change_tol = 0.03;          // online VB: topics freeze below this change
+  int64_t drift_reference_docs = 500;      // held-out notes in gap_reference.json; 0 none
 };
 
 // Scoring (`ntm score`).
@@ -104,6 +105,9 @@ struct ScoreConfig {
   int classical_max_iter = 200;          // iteration limit for classical VI
   double heldout_fraction = 0.1;         // share of documents used for completion perplexity
   uint64_t seed = 1;                     // draws and completion splits (mixed with doc ids)
+  int64_t drift_sample_docs = 500;       // --incremental: new notes in the drift test; 0 off
+  double drift_level = 0.01;             // --incremental: KS p-value below which a night drifts
+  bool drift_exit = false;               // --incremental: a drifting night exits 79
 };
 
 // Notes from a PostgreSQL warehouse (an input given as postgresql://...), and

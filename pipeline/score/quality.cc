@@ -6,6 +6,7 @@
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/config/method_names.h"
 #include "pipeline/corpus/completion_split.h"
+#include "pipeline/io/gap_reference.h"
 #include "pipeline/io/model_file.h"
 
 namespace ntm {
@@ -67,6 +68,9 @@ void QualityAccumulator::AddChunk(const BowView& docs, const std::vector<MethodR
   const CoOccurrenceCounts counts = CountTopTermCoOccurrence(top_terms_, docs);
   for (size_t i = 0; i < counts.values.size(); ++i) cooccurrence_.values[i] += counts.values[i];
   AddGap(results);
+  if (methods_.Find(kMethodAmortized) >= 0 && methods_.Find(kMethodLnVi) >= 0) {
+    gap_keys_.insert(gap_keys_.end(), docs.keys.begin(), docs.keys.end());
+  }
   AddCompletion(docs);
 }
 
@@ -171,6 +175,10 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   comm.AllReduceSum(flat);
   comm.AllReduceSum(cooccurrence_.values);
   const std::vector<double> gaps = GatherGaps(comm, gaps_);
+  const nlohmann::json gap_by_split =
+      split_fraction_ < 0
+          ? nlohmann::json()
+          : GapByTrainingSplit(comm, gaps_, gap_keys_, split_fraction_, split_seed_);
   const double docs = flat[0], tokens = flat[1];
   nlohmann::json methods = nlohmann::json::object();
   const int classical = methods_.Find(kMethodClassical);
@@ -211,13 +219,16 @@ nlohmann::json QualityAccumulator::Finish(Communicator& comm, const VocabFile& v
   // themselves, so what the report shows is what NPMI was computed on.
   topics["top_words"] =
       vocab.words.empty() ? nlohmann::json(terms) : nlohmann::json(TopWords(beta, vocab.words));
-  return {{"num_topics", NumTopics(model_)},
-          {"documents", static_cast<int64_t>(docs)},
-          {"tokens", static_cast<int64_t>(tokens)},
-          {"methods", methods},
-          {"gap", GapJson(gaps, tokens, record_steps_,
-                          std::vector<double>(closed, closed + closed_by_steps_.size()))},
-          {"topics", topics}};
+  nlohmann::json quality = {
+      {"num_topics", NumTopics(model_)},
+      {"documents", static_cast<int64_t>(docs)},
+      {"tokens", static_cast<int64_t>(tokens)},
+      {"methods", methods},
+      {"gap", GapJson(gaps, tokens, record_steps_,
+                      std::vector<double>(closed, closed + closed_by_steps_.size()))},
+      {"topics", topics}};
+  if (!gap_by_split.is_null()) quality["gap_by_split"] = gap_by_split;
+  return quality;
 }
 
 }  // namespace ntm

@@ -35,6 +35,12 @@ class QualityAccumulator {
   // `vocab` is the model's vocab.tsv: topics are listed by piece and, when it
   // has them, by readable word.
   nlohmann::json Finish(Communicator& comm, const VocabFile& vocab);
+  // The documents are the model's training corpus: Finish also splits the gap
+  // into the training and the held-out notes (IsValidationDocument).
+  void SplitGapByTraining(double validation_fraction, uint64_t seed) {
+    split_fraction_ = validation_fraction;
+    split_seed_ = seed;
+  }
 
  private:
   void AddCompletion(const BowView& docs);
@@ -49,7 +55,10 @@ class QualityAccumulator {
   std::vector<std::vector<int32_t>> top_terms_;
   CoOccurrenceCounts cooccurrence_;
   std::vector<double> prevalence_;
-  std::vector<double> gaps_;             // local per-document amortization gaps
+  std::vector<double> gaps_;        // local per-document amortization gaps
+  std::vector<uint64_t> gap_keys_;  // their document keys
+  double split_fraction_ = -1;      // SplitGapByTraining; < 0: no split
+  uint64_t split_seed_ = 0;
   std::vector<double> closed_by_steps_;  // Σ(ELBO refined after s steps − ELBO amortized)
   std::vector<int32_t> record_steps_;
   double docs_ = 0, tokens_ = 0;

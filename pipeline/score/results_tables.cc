@@ -203,7 +203,7 @@ int64_t WriteRun(PgConnection& c, const TableNames& t, const ResultsRun& run,
       "WITH added AS (INSERT INTO " + t.runs +
       " (model_id, run_id, started_at, finished_at, wall_seconds, documents, methods, config,"
       " timings, drift_verdict) VALUES ($1, $2, now() - $3::double precision * interval '1 second',"
-      " now(), $3::double precision, $4::bigint, $5::text[], $6, $7::jsonb, NULL)"
+      " now(), $3::double precision, $4::bigint, $5::text[], $6, $7::jsonb, $8)"
       " ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM added";
   const std::vector<std::optional<std::string>> params = {
       model_id,
@@ -212,7 +212,8 @@ int64_t WriteRun(PgConnection& c, const TableNames& t, const ResultsRun& run,
       std::to_string(documents),
       MethodsArray(run.methods),
       run.config_yaml,
-      ReadText(run.scores_dir / "timings.json")};
+      ReadText(run.scores_dir / "timings.json"),
+      run.drift_verdict.empty() ? std::nullopt : std::optional<std::string>(run.drift_verdict)};
   const PgRows rows = c.Exec(sql, params, "adding the run");
   return std::stoll(std::string(rows.value(0, 0)));
 }

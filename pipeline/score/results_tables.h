@@ -11,7 +11,8 @@
 //   <prefix>runs         model_id, run_id, started_at, finished_at,
 //                        wall_seconds, documents, methods, config (YAML, no
 //                        password: the URI is not part of it), timings
-//                        (jsonb), drift_verdict (NULL until drift exists)
+//                        (jsonb), drift_verdict (the night's drift JSON;
+//                        NULL for a run without --incremental)
 //                        key (model_id, run_id)
 // Rows go in with COPY into temporary tables, then INSERT ... ON CONFLICT DO
 // NOTHING: writing the same note, text and model again (the same night run
@@ -37,6 +38,7 @@ struct ResultsRun {
   std::string run_id;                // dated folder (incremental) or output folder
   std::string config_yaml;           // effective configuration
   double wall_seconds = 0;           // the run so far
+  std::string drift_verdict;         // summary.json's drift object as JSON; "" = NULL
 };
 
 // The counts a write inserted (already present rows are not counted).

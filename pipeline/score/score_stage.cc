@@ -11,6 +11,8 @@
 
 #include "libvi/base/errors.h"
 #include "pipeline/io/atomic_file.h"
+#include "pipeline/io/checksum.h"
+#include "pipeline/io/gap_reference.h"
 #include "pipeline/io/model_file.h"
 #include "pipeline/io/shard.h"
 #include "pipeline/io/shared_output.h"
@@ -21,6 +23,7 @@
 #include "pipeline/runtime/run_info.h"
 #include "pipeline/runtime/signals.h"
 #include "pipeline/score/documents.h"
+#include "pipeline/score/drift.h"
 #include "pipeline/score/incremental.h"
 #include "pipeline/score/methods.h"
 #include "pipeline/score/quality.h"
@@ -58,6 +61,8 @@ class ScoreRun {
   void FinishIncremental();
   void CheckResultsTarget() const;
   void WriteResultsBack();
+  void TestForDrift();
+  void SplitGapIfTrainingCorpus();
 
   StageContext& ctx_;
   const ScoreArgs& args_;
@@ -74,6 +79,7 @@ class ScoreRun {
   std::unique_ptr<SharedTextFile> ids_file_, csv_file_;
   std::unique_ptr<QualityAccumulator> quality_;
   std::vector<double> method_seconds_;
+  DriftVerdict drift_;  // --incremental only
 };
 
 ScoreRun::ScoreRun(StageContext& ctx, const ScoreArgs& args)
@@ -132,7 +138,8 @@ void ScoreRun::FinishIncremental() {
                                   {"already_scored", input_.repeated},
                                   {"skipped_without_terms", input_.skipped},
                                   {"term_tokens", input_.term_tokens.Json()},
-                                  {"methods", methods_->size()}};
+                                  {"methods", methods_->size()},
+                                  {"drift", DriftJson(drift_)}};
   AtomicFileWriter out(out_ / "summary.json");
   out.Write(summary.dump(2) + "\n");
   out.Commit();
@@ -159,15 +166,55 @@ void ScoreRun::WriteResultsBack() {
                    {},
                    "",
                    ConfigToYaml(ctx_.config, false),
-                   recorder_.elapsed_seconds()};
+                   recorder_.elapsed_seconds(),
+                   ""};
     for (size_t m = 0; m < methods_->size(); ++m) run.methods.push_back(methods_->name(m));
     run.run_id = args_.incremental ? dated_folder_ : std::filesystem::absolute(out_).string();
+    if (args_.incremental) run.drift_verdict = DriftJson(drift_).dump();
     const ResultsWritten w = WriteResultsTables(ctx_.config.database, run);
     NTM_LOG(kInfo) << "score: wrote " << w.note_topics << " note mixtures, " << w.topics
                    << " topic terms and " << w.runs << " run row(s) to "
                    << RedactPostgresUri(args_.inputs[0]);
   }
   ctx_.comm.Barrier();
+}
+
+// Scoring the corpus the model was trained on (the manifest its gap_reference.json
+// names): quality.json splits the gap into training and held-out notes.
+void ScoreRun::SplitGapIfTrainingCorpus() {
+  const auto reference_path = std::filesystem::path(args_.model_dir) / kGapReferenceFile;
+  if (args_.corpus_dir.empty() || !std::filesystem::exists(reference_path)) return;
+  const GapReference reference = ReadGapReference(reference_path);
+  const auto manifest = std::filesystem::path(args_.corpus_dir) / "manifest.json";
+  if (reference.corpus_manifest != ChecksumHex(ChecksumFile(manifest))) return;
+  quality_->SplitGapByTraining(reference.validation_fraction, reference.split_seed);
+}
+
+// The night's drift verdict (collective); one warning line on a drifting night.
+void ScoreRun::TestForDrift() {
+  drift_ = NightlyDrift(ctx_.comm, *model_, *docs_, args_.model_dir, ctx_.config.score);
+  if (!ctx_.comm.is_root()) return;
+  if (!drift_.computed) {
+    NTM_LOG(kInfo) << "score: no drift test: " << drift_.reason;
+    return;
+  }
+  if (drift_.night_n == drift_.new_documents && drift_.night_n < drift_.requested) {
+    NTM_LOG(kInfo) << "score: drift sample: all " << drift_.night_n
+                   << " new notes (fewer than score.drift_sample_docs " << drift_.requested << ")";
+  }
+  char text[240];
+  std::snprintf(text, sizeof text,
+                "KS statistic %.4f, p-value %.3g (level %g) over %lld new notes against %lld "
+                "held-out notes of the model",
+                drift_.ks.statistic, drift_.ks.p_value, drift_.level,
+                static_cast<long long>(drift_.night_n), static_cast<long long>(drift_.reference_n));
+  if (drift_.drift) {
+    NTM_LOG(kWarn) << "score: drift: the amortization gap of tonight's notes differs from the "
+                      "model's reference: "
+                   << text;
+  } else {
+    NTM_LOG(kInfo) << "score: no drift: " << text;
+  }
 }
 
 // Creates the folder; a plain (not incremental) run claims it: a folder
@@ -296,6 +343,7 @@ int ScoreRun::Run() {
   ids_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "doc_ids.txt", "");
   csv_file_ = std::make_unique<SharedTextFile>(ctx_.comm, out_ / "scores.csv", header + "\n");
   quality_ = std::make_unique<QualityAccumulator>(*methods_, *model_, ctx_.config);
+  SplitGapIfTrainingCorpus();
   method_seconds_.assign(methods_->size(), 0.0);
   ProgressReporter progress("scoring", docs_->size(), "docs", ctx_.comm.is_root(),
                             ctx_.config.log.progress_seconds);
@@ -322,6 +370,7 @@ int ScoreRun::Run() {
     recorder_.Write(ctx_,
                     {args_.model_dir, args_.corpus_dir.empty() ? "raw input" : args_.corpus_dir});
   }
+  if (args_.incremental) TestForDrift();
   if (ctx_.config.database.write_results) WriteResultsBack();
   if (args_.incremental) FinishIncremental();
   NTM_LOG(kInfo) << "score: " << total << " documents with " << methods_->size()
@@ -331,7 +380,7 @@ int ScoreRun::Run() {
                  << (input_.skipped
                          ? "; skipped without vocabulary terms: " + std::to_string(input_.skipped)
                          : "");
-  return 0;
+  return drift_.drift && ctx_.config.score.drift_exit ? kExitDrift : 0;
 }
 
 }  // namespace

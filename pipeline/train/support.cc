@@ -15,6 +15,7 @@
 #include "pipeline/corpus/batch_plan.h"
 #include "pipeline/io/atomic_file.h"
 #include "pipeline/io/checksum.h"
+#include "pipeline/io/gap_reference.h"
 #include "pipeline/runtime/log.h"
 
 namespace ntm {
@@ -250,6 +251,49 @@ StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_
   std::vector<int64_t> flags = {wants_to_stop ? 1 : 0, wants_checkpoint ? 1 : 0};
   comm.AllReduceMax(flags);
   return {flags[0] != 0, flags[1] != 0};
+}
+
+void WriteGapReference(Communicator& comm, const Model& model, const DocumentRange& range,
+                       const std::vector<int64_t>& docs, const CorpusLayout& layout,
+                       const Config& config, const std::filesystem::path& model_dir) {
+  const TrainConfig& t = config.train;
+  if (t.drift_reference_docs <= 0) return;
+  std::vector<uint64_t> keys;
+  for (int64_t g : docs) keys.push_back(range.doc(g).key);
+  GapReference reference;
+  const std::vector<uint8_t> chosen =
+      SelectSample(comm, keys, t.drift_reference_docs, t.seed, &reference.held_out_documents);
+  if (reference.held_out_documents == 0) return;
+  std::vector<int64_t> sample;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (chosen[i]) sample.push_back(docs[i]);
+  }
+  reference.settings = GapSettingsFrom(config);
+  const TopicInference inference(model);
+  std::vector<double> local;
+  constexpr size_t kChunk = 256;
+  BowMatrix chunk;
+  for (size_t begin = 0; begin < sample.size(); begin += kChunk) {
+    GatherDocuments(
+        range, {sample.begin() + begin, sample.begin() + std::min(sample.size(), begin + kChunk)},
+        chunk);
+    const std::vector<double> gaps = DocumentGaps(inference, chunk.view(), reference.settings);
+    local.insert(local.end(), gaps.begin(), gaps.end());
+  }
+  reference.gaps = GatherSorted(comm, local);
+  if (!comm.is_root()) return;
+  reference.model_checksum = ChecksumHex(ChecksumFile(model_dir / "model.bin"));
+  reference.corpus_manifest = ChecksumHex(ChecksumFile(layout.dir / "manifest.json"));
+  reference.validation_fraction = t.validation_fraction;
+  reference.split_seed = t.seed;
+  reference.requested = t.drift_reference_docs;
+  reference.sample_seed = t.seed;
+  AtomicFileWriter out(model_dir / kGapReferenceFile);
+  out.Write(GapReferenceJson(reference));
+  out.Commit();
+  NTM_LOG(kInfo) << "train: gap reference of " << reference.gaps.size() << " of "
+                 << reference.held_out_documents << " held-out documents in "
+                 << (model_dir / kGapReferenceFile).string();
 }
 
 void CopyModelBundleFiles(const std::filesystem::path& corpus_dir,

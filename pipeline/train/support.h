@@ -100,6 +100,15 @@ struct StepAgreement {
 // gather the sharded optimiser state) starts on every rank together.
 StepAgreement AgreeAfterStep(Communicator& comm, bool wants_to_stop, bool wants_checkpoint);
 
+// Computes the amortization gap on a seeded sample of the held-out documents
+// (`docs`: this rank's, as global indices; train.drift_reference_docs of them
+// over all ranks) and writes gap_reference.json into `model_dir` on rank 0
+// (pipeline/io/gap_reference.h); nothing when the key is 0 or nothing is held
+// out. The same file at any rank count. Collective; call after model.bin is final.
+void WriteGapReference(Communicator& comm, const Model& model, const DocumentRange& range,
+                       const std::vector<int64_t>& docs, const CorpusLayout& layout,
+                       const Config& config, const std::filesystem::path& model_dir);
+
 // Copies vocab.tsv and tokenizer.model (if any) from the corpus into the model bundle.
 void CopyModelBundleFiles(const std::filesystem::path& corpus_dir,
                           const std::filesystem::path& model_dir);

@@ -310,6 +310,9 @@ void TrainingRun::Checkpoint(bool complete) {
 
 void TrainingRun::WriteFinalOutputs() {
   Checkpoint(true);
+  ctx_.comm.Barrier();  // model.bin is complete before the reference records its checksum
+  WriteGapReference(ctx_.comm, trainer_->model(), range_, validation_docs_, layout_, ctx_.config,
+                    out_);
   if (!ctx_.comm.is_root()) return;
   const Model& model = trainer_->model();
   WriteNpyMatrix(out_ / "topics.npy", TopicDistributions(model), model.options().num_topics,

@@ -121,7 +121,15 @@ test_nightly_twice() {
   scored=$(wc -l <"$work"/nightly/2*/doc_ids.txt)
   expect_rows "note mixtures after night 1" $((2 * scored)) "SELECT count(*) FROM ntm_note_topics"
   expect_rows "topic terms" 160 "SELECT count(*) FROM ntm_topics"
-  expect_rows "runs after night 1" 1 "SELECT count(*) FROM ntm_runs WHERE drift_verdict IS NULL"
+  expect_rows "runs after night 1" 1 "SELECT count(*) FROM ntm_runs"
+  # runs.drift_verdict holds the night's drift verdict, as summary.json has it (issue 25).
+  local drifted
+  drifted=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["drift"]; print(str(d["computed"] and d["drift"]).lower())' \
+    "$work"/nightly/2*/summary.json)
+  expect_rows "runs.drift_verdict computed" 1 \
+    "SELECT count(*) FROM ntm_runs WHERE (drift_verdict::jsonb->>'computed')::boolean"
+  expect_rows "runs.drift_verdict is the summary's" "$drifted" \
+    "SELECT (drift_verdict::jsonb->>'drift') FROM ntm_runs"
   expect_rows "theta has K entries" 8 "SELECT DISTINCT array_length(topics, 1) FROM ntm_note_topics"
   score_nightly 2>>"$work/ntm.log" || fail "nightly run 2 exited $?"
   expect_rows "note mixtures after night 2 (nothing new)" $((2 * scored)) \

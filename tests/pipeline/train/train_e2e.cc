@@ -298,6 +298,9 @@ TEST_F(TrainE2e, SigtermStopsWithCheckpointAndResumeIsBitIdentical) {
       << "resumed model.bin differs from the uninterrupted run";
   EXPECT_TRUE(ReadFile(fs::path(out) / "topics.npy") ==
               ReadFile(fs::path(reference) / "topics.npy"));
+  EXPECT_TRUE(ReadFile(fs::path(out) / "gap_reference.json") ==
+              ReadFile(fs::path(reference) / "gap_reference.json"))
+      << "resumed gap_reference.json differs from the uninterrupted run";
   // The log continues where it stopped: the same steps with the same losses.
   auto losses = [](const fs::path& log) {
     std::vector<std::tuple<std::string, int64_t, double>> rows;
@@ -410,7 +413,7 @@ TEST_F(TrainE2e, TrainLogAndModelFolderHoldWhatTheContractLists) {
   const auto r = Train(2, Corpus(1), out, "--set train.log_every_steps=1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* name : {"model.bin", "config.yaml", "vocab.tsv", "tokenizer.model", "topics.npy",
-                           "train_log.jsonl", "run.json"}) {
+                           "train_log.jsonl", "run.json", "gap_reference.json"}) {
     EXPECT_TRUE(fs::exists(fs::path(out) / name)) << name;
   }
   EXPECT_TRUE(ReadFile(fs::path(out) / "vocab.tsv") == ReadFile(Corpus(1) + "/vocab.tsv"));
