@@ -19,6 +19,7 @@ enum class RngPurpose : uint64_t {
   kStatsDropout = 4,    // dropout of the statistics-only pass
   kStatsNoise = 5,      // noise of the statistics-only pass
   kInferenceDraws = 6,  // common random draws of the inference methods
+  kThinning = 7,        // which training notes are thinned, and their tokens
 };
 
 // SplitMix64 finaliser: a bijective 64-bit hash with good avalanche.

@@ -409,7 +409,7 @@ double BasicTrainer<T>::ReduceHeadStats(int64_t num_blocks, const AllReduceSum& 
   small[2 * units] = static_cast<T>(local_docs);
   all_reduce(std::span<T>(small));
   const double total = small[2 * units];
-  if (total > 0) {
+  if (total > 0 && !heads_folded_) {
     ws_->norm.SetFromSums(0, units, small.data(), small.data() + units, total,
                           model_.options().batch_norm_eps);
   }
@@ -456,6 +456,7 @@ void BasicTrainer<T>::ExactProdLda(const BowView& docs, int64_t num_blocks, doub
 template <typename T>
 void BasicTrainer<T>::ReduceHeadGradientStats(int64_t num_blocks, double total,
                                               const AllReduceSum& all_reduce) {
+  if (heads_folded_) return;  // the gradient means stay 0: no batch norm
   // [Σ g | Σ g ∘ ŷ] over the head units (bn_offset order).
   const ParameterLayout& layout = model_.layout();
   const auto params = model_.const_views();
@@ -540,7 +541,7 @@ void BasicTrainer<T>::InstallBatchNormStats(const BasicReduceBuffer<T>& reduced)
   for (BatchNormLayer l :
        {BatchNormLayer::kMu, BatchNormLayer::kLogVar, BatchNormLayer::kDecoder}) {
     const int64_t units = layout.bn_units(l), off = layout.bn_offset(l);
-    if (units == 0) continue;
+    if (units == 0 || (heads_folded_ && l != BatchNormLayer::kDecoder)) continue;
     const double n = reduced.bn_count(l);
     if (!(n >= 1)) {
       throw InputError("training step " + std::to_string(step()) +
@@ -563,6 +564,39 @@ void BasicTrainer<T>::InstallBatchNormStats(const BasicReduceBuffer<T>& reduced)
     }
   }
   bn.has_batch = bn.has_running = true;
+}
+
+namespace {
+
+// y = (W x − m) ∘ s + b with s = 1/√(v + ε) is y = (diag(s) W) x + (b − m ∘ s):
+// the head keeps its outputs and its statistics become the identity (mean 0,
+// variance 1 − ε, so that 1/√(v + ε) = 1).
+template <typename T>
+void FoldHead(BatchNormState<T>& bn, int64_t offset, double eps, Eigen::Map<MatrixX<T>> weight,
+              Eigen::Map<VectorX<T>> shift) {
+  for (int64_t i = 0; i < weight.rows(); ++i) {
+    const int64_t u = offset + i;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(bn.running_var[u]) + eps);
+    weight.row(i) *= static_cast<T>(scale);
+    shift[i] -= static_cast<T>(static_cast<double>(bn.running_mean[u]) * scale);
+    bn.running_mean[u] = bn.batch_mean[u] = T(0);
+    bn.running_var[u] = bn.batch_var[u] = static_cast<T>(1.0 - eps);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void BasicTrainer<T>::FoldHeadBatchNorm() {
+  if (heads_folded_) return;
+  const ParameterLayout& layout = model_.layout();
+  LayerViews<T> p = model_.views();
+  const double eps = model_.options().batch_norm_eps;
+  FoldHead<T>(model_.batch_norm(), layout.bn_offset(BatchNormLayer::kMu), eps, p.mu_w, p.mu_shift);
+  FoldHead<T>(model_.batch_norm(), layout.bn_offset(BatchNormLayer::kLogVar), eps, p.lv_w,
+              p.lv_shift);
+  model_.batch_norm().has_batch = model_.batch_norm().has_running = true;
+  heads_folded_ = true;
 }
 
 template <typename T>
@@ -698,6 +732,7 @@ std::vector<uint8_t> BasicTrainer<T>::Serialize() const {
   }
   w.Put<int32_t>(v.estep_max_iter);
   w.Put<int32_t>(topics_frozen_ ? 1 : 0);
+  w.Put<int32_t>(heads_folded_ ? 1 : 0);  // appended later still
   return std::move(w.bytes());
 }
 
@@ -716,7 +751,7 @@ BasicTrainer<T> BasicTrainer<T>::Deserialize(std::span<const uint8_t> blob) {
   const auto updates = r.Get<int64_t>();
   const auto learning_rate = r.Get<double>();
   AlignedVector<T> m, v;
-  bool frozen = false;
+  bool frozen = false, folded = false;
   r.GetArray(m, model.layout().size());
   r.GetArray(v, model.layout().size());
   if (r.remaining() != 0) {
@@ -733,11 +768,13 @@ BasicTrainer<T> BasicTrainer<T>::Deserialize(std::span<const uint8_t> blob) {
     vb.estep_max_iter = r.Get<int32_t>();
     frozen = r.Get<int32_t>() != 0;
   }
+  if (r.remaining() != 0) folded = r.Get<int32_t>() != 0;
   if (r.remaining() != 0) r.Fail("unexpected trailing bytes");
   try {
     BasicTrainer trainer(std::move(model), o);
     trainer.adam_.Restore(std::move(m), std::move(v), updates, learning_rate);
     trainer.topics_frozen_ = frozen;
+    trainer.heads_folded_ = folded;
     return trainer;
   } catch (const ConfigError& e) {
     r.Fail(std::string("invalid training options: ") + e.what());

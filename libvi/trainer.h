@@ -200,6 +200,14 @@ class BasicTrainer {
   void FreezeTopics() { topics_frozen_ = true; }
   // True once FreezeTopics ran.
   bool topics_frozen() const { return topics_frozen_; }
+  // Folds the μ and log σ² heads' batch norm (the running statistics that
+  // validation and scoring use) into the heads' weights and shifts, which is
+  // exact, and keeps it off from then on: the heads train on as plain affine
+  // layers, free to give each note a posterior as peaked as it needs (batch
+  // norm at unit scale keeps θ flat). Serialised.
+  void FoldHeadBatchNorm();
+  // True once FoldHeadBatchNorm ran.
+  bool head_batch_norm_folded() const { return heads_folded_; }
   // True while online VB updates the topics (not frozen).
   bool UpdatingTopics() const { return OnlineTopics() && !topics_frozen_; }
   // Multiplies the learning rate by `factor` (decay).
@@ -257,6 +265,7 @@ class BasicTrainer {
   Adam<T> adam_;
   std::unique_ptr<Workspace> ws_;  // scratch matrices, allocated once
   bool topics_frozen_ = false;     // online VB: the topics no longer update
+  bool heads_folded_ = false;      // the heads' batch norm is folded away
 };
 
 using ReduceBuffer = BasicReduceBuffer<float>;

@@ -291,6 +291,9 @@ std::vector<KeySpec> TrainKeys() {
                 "validations without improvement before decay; 0 off"),
       NumberKey("train.early_stopping_patience", &C::train, &T::early_stopping_patience, 0, 1000000,
                 "validations without improvement before stopping; 0 off"),
+      NumberKey("train.encoder_patience", &C::train, &T::encoder_patience, 0, 1000000,
+                "online VB, once the topics froze: validations without improvement before "
+                "training stops; 0 off (so is train.early_stopping_patience 0)"),
       NumberKey("train.validation_fraction", &C::train, &T::validation_fraction, 0.0, 0.5,
                 "share of documents held out for validation, chosen by id hash"),
       NumberKey("train.seed", &C::train, &T::seed, uint64_t{0},
@@ -319,6 +322,14 @@ std::vector<KeySpec> TrainKeys() {
       NumberKey("train.topic_change_tol", &C::train, &T::topic_change_tol, 0.0, 2.0,
                 "online VB: topics stop updating once they move less than this share of "
                 "their mass per 100 steps; 0 never"),
+      BoolKey("train.fold_head_batch_norm", &C::train, &T::fold_head_batch_norm,
+              "online VB: when the topics freeze, fold the encoder heads' batch norm into "
+              "their weights; the encoder then trains on without it"),
+      NumberKey("train.encoder_thinning", &C::train, &T::encoder_thinning, 0.0, 1.0,
+                "online VB, once the topics froze: share of each batch's notes the encoder "
+                "sees thinned (each token kept with probability train.thinning_keep); 0 off"),
+      NumberKey("train.thinning_keep", &C::train, &T::thinning_keep, 0.05, 1.0,
+                "probability that a token of a thinned note survives"),
       NumberKey("train.drift_reference_docs", &C::train, &T::drift_reference_docs, int64_t{0},
                 kMaxInt64,
                 "held-out notes whose amortization gap gap_reference.json stores; 0 none"),

@@ -22,6 +22,7 @@
 #include "libvi/base/errors.h"
 #include "libvi/inference/logistic_normal.h"
 #include "libvi/sharded_step.h"
+#include "libvi/thinning.h"
 #include "pipeline/config/libvi_options.h"
 #include "pipeline/corpus/batch_plan.h"
 #include "pipeline/corpus/corpus.h"
@@ -57,6 +58,7 @@ class TrainingRun {
   std::string ValidateAndCheckPlateau();
   double TopicChange();
   void MaybeFreezeTopics(double topic_change);
+  void MaybeThinBatch();
   std::string AfterStepChecks();
   std::string RunEpoch();
   void AfterStep(const StepReport& report);
@@ -75,6 +77,7 @@ class TrainingRun {
   std::optional<ReduceBuffer> buffer_;
   std::optional<ShardedStep> sharded_;  // with several ranks
   BowMatrix batch_;
+  BowMatrix thinned_;  // MaybeThinBatch's scratch
   TrainProgress state_;
   TrainLog log_;
   std::vector<int64_t> validation_docs_;
@@ -167,8 +170,19 @@ std::vector<int64_t> TrainingRun::LocalBatch(const Permutation& perm, int64_t ba
   return local;
 }
 
+// Once the topics froze, the encoder also learns from shorter notes: a share
+// of each batch is thinned (seeded by step and key, so rank-count independent).
+void TrainingRun::MaybeThinBatch() {
+  const auto& t = ctx_.config.train;
+  if (!trainer_->topics_frozen() || t.encoder_thinning <= 0) return;
+  ThinDocuments(batch_.view(), t.encoder_thinning, t.thinning_keep, t.seed,
+                static_cast<uint64_t>(trainer_->step()), thinned_);
+  std::swap(batch_, thinned_);
+}
+
 std::optional<StepReport> TrainingRun::Step(const Permutation& perm, int64_t batch) {
   GatherDocuments(range_, LocalBatch(perm, batch), batch_);
+  MaybeThinBatch();
   buffer_->Clear();
   // Exact batch norm over the global batch: two tiny reductions of batch
   // statistics inside the pass (at most 4K+1 floats), then the sum of the
@@ -240,14 +254,17 @@ std::string TrainingRun::ValidateAndCheckPlateau() {
     NTM_LOG(kInfo) << "validation ELBO did not improve: learning rate now "
                    << trainer_->learning_rate();
   }
-  if (t.early_stopping_patience == 0 || trainer_->step() < t.min_steps ||
-      state_.epochs_without_improvement < t.early_stopping_patience) {
+  // train.early_stopping_patience 0 turns early stopping off in both phases.
+  const int patience = trainer_->topics_frozen() && t.early_stopping_patience > 0
+                           ? t.encoder_patience
+                           : t.early_stopping_patience;
+  if (patience == 0 || trainer_->step() < t.min_steps ||
+      state_.epochs_without_improvement < patience) {
     return "";
   }
   std::ostringstream reason;
   reason << "validation ELBO/token gained less than " << t.early_stopping_min_delta << " in "
-         << t.early_stopping_patience << " validations (plateau; best " << state_.best_validation
-         << ")";
+         << patience << " validations (plateau; best " << state_.best_validation << ")";
   return reason.str();
 }
 
@@ -277,10 +294,12 @@ void TrainingRun::MaybeFreezeTopics(double topic_change) {
   const double per_100_steps = topic_change * 100.0 / static_cast<double>(steps);
   if (per_100_steps >= t.topic_change_tol) return;
   trainer_->FreezeTopics();
+  if (t.fold_head_batch_norm) trainer_->FoldHeadBatchNorm();
   log_.TopicsConverged(step, per_100_steps);
   NTM_LOG(kInfo) << "train: topics converged at step " << step << " (they moved " << per_100_steps
                  << " of their mass per 100 steps, below train.topic_change_tol "
-                 << t.topic_change_tol << "); the encoder trains on alone";
+                 << t.topic_change_tol << "); the encoder trains on alone"
+                 << (t.fold_head_batch_norm ? ", its heads' batch norm folded away" : "");
 }
 
 // After a step: the step budget, or a validation inside a long epoch.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libvi/base/errors.h"
+#include "libvi/inference/logistic_normal.h"
 #include "tests/libvi/model_test_util.h"
 
 namespace ntm {
@@ -298,6 +299,66 @@ TEST(TrainerTest, OnlineVbTopicsMoveOnlyByTheirOwnRuleAndFreeze) {
   EXPECT_EQ(logits(restored), frozen) << "frozen topics stay put";
   const auto enc_after = restored.model().const_views().enc1_w;
   EXPECT_NE(std::vector<float>(enc_after.data(), enc_after.data() + enc_after.size()), encoder);
+}
+
+// The encoder's posterior (μ and log σ²) of `docs` under evaluation batch norm.
+std::pair<std::vector<float>, std::vector<float>> EncoderPosterior(const Trainer& trainer,
+                                                                   const BowView& docs) {
+  const TopicInference inference(trainer.model());
+  AmortizedOptions options;
+  options.compute_elbo = false;
+  InferenceResult r = inference.Amortized(docs, options);
+  return {std::move(r.mu), std::move(r.log_var)};
+}
+
+double MaxAbsDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(double(a[i]) - b[i]));
+  return d;
+}
+
+// Folding the heads' batch norm is exact (the posterior does not move), its
+// statistics become the identity and stay so while the encoder trains on,
+// and the fold survives serialisation.
+TEST(TrainerTest, FoldingTheHeadBatchNormKeepsThePosteriorAndStaysFolded) {
+  const testing::LdaTestCorpus corpus = testing::MakeLdaCorpus(300, 60, 3, 40, 0.3, 5);
+  const BowView docs = corpus.docs.view();
+  ModelOptions mo = SmallModel(DecoderKind::kLda, 60);
+  mo.num_topics = 3;
+  TrainOptions to;
+  to.topic_update = TopicUpdate::kOnlineVb;
+  to.online.corpus_docs = 300;
+  Trainer trainer(mo, to);
+  ReduceBuffer buffer = trainer.NewReduceBuffer();
+  const auto step = [&](Trainer& t, int64_t b) {
+    buffer.Clear();
+    t.AccumulateExactGradients(
+        docs.rows(b, b + 100), [](std::span<float>) {}, buffer);
+    t.ApplyStep(buffer);
+  };
+  for (int s = 0; s < 6; ++s) step(trainer, 100 * (s % 3));
+  const auto [mu, lv] = EncoderPosterior(trainer, docs);
+  const auto& bn = trainer.model().batch_norm();
+  const int64_t head = trainer.model().layout().bn_offset(BatchNormLayer::kMu);
+  ASSERT_GT(std::abs(bn.running_mean[head]), 1e-3) << "trained statistics, not the identity";
+  trainer.FreezeTopics();
+  trainer.FoldHeadBatchNorm();
+  const auto [mu_folded, lv_folded] = EncoderPosterior(trainer, docs);
+  EXPECT_LT(MaxAbsDifference(mu, mu_folded), 1e-4);
+  EXPECT_LT(MaxAbsDifference(lv, lv_folded), 1e-4);
+  Trainer restored = Trainer::Deserialize(trainer.Serialize());
+  EXPECT_TRUE(restored.head_batch_norm_folded());
+  EXPECT_FALSE(Trainer::Deserialize(Trainer(mo, to).Serialize()).head_batch_norm_folded());
+  for (int s = 0; s < 3; ++s) step(restored, 100 * s);
+  const auto& after = restored.model().batch_norm();
+  const int64_t k = mo.num_topics;
+  for (int64_t u = head; u < head + 2 * k; ++u) {
+    EXPECT_EQ(after.running_mean[u], 0.0f) << "unit " << u;
+    EXPECT_EQ(after.batch_mean[u], 0.0f) << "unit " << u;
+    EXPECT_NEAR(after.running_var[u], 1.0 - mo.batch_norm_eps, 1e-6) << "unit " << u;
+  }
+  const auto [mu_trained, lv_trained] = EncoderPosterior(restored, docs);
+  EXPECT_GT(MaxAbsDifference(mu_folded, mu_trained), 1e-3) << "the encoder trains on";
 }
 
 // The one-reduction scheme (previous batch's statistics, constant in the
