@@ -73,7 +73,7 @@ struct TrainConfig {
   double lr_decay = 0.5;                   // lr factor when validation stops improving
   int lr_decay_patience = 0;               // epochs without improvement before decay; 0 off
   int early_stopping_patience = 3;         // validations without improvement before stop; 0 off
-  int encoder_patience = 3;               // the same once the topics froze (encoder alone)
+  int encoder_patience = 3;                // the same once the topics froze (encoder alone)
   double validation_fraction = 0.05;       // share of documents held out (by id hash)
   uint64_t seed = 1;                       // batches, initialisation, dropout, noise
   int64_t checkpoint_every_steps = 1000;   // 0 off
@@ -87,7 +87,7 @@ struct TrainConfig {
   int estep_max_iter = 100;                // online VB: E-step iteration cap
   double estep_tol = 1e-3;                 // online VB: E-step mean |Δγ| tolerance
   double topic_change_tol = 0.03;          // online VB: topics freeze below this change
-  bool fold_head_batch_norm = false;        // at the freeze, fold the heads' batch norm away
+  bool fold_head_batch_norm = false;       // at the freeze, fold the heads' batch norm away
   double encoder_thinning = 0.0;           // share of encoder-phase notes thinned
   double thinning_keep = 0.5;              // token survival rate of a thinned note
   int64_t drift_reference_docs = 500;      // held-out notes in gap_reference.json; 0 none
